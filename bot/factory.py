@@ -1,0 +1,54 @@
+"""The bot's composition root: the Bot client and the Dispatcher with its routers."""
+
+from __future__ import annotations
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import DefaultKeyBuilder
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.types import BotCommand
+from aiogram.utils.token import TokenValidationError
+from redis.asyncio import Redis
+
+from bot import texts
+from bot.handlers import start
+from bot.middlewares import DbSessionMiddleware
+from core.db import SessionMaker
+from core.settings import ConfigError, Settings
+
+FSM_TTL_SECONDS = 7 * 24 * 3600  # an unfinished form is dropped after a week
+
+
+def create_bot(settings: Settings) -> Bot:
+    token = settings.require_token()
+    session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_url))
+    try:
+        return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+    except TokenValidationError:
+        raise ConfigError(
+            "QTIME_TELEGRAM__TOKEN does not look like a bot token (it is like 123456:ABC-DEF…); "
+            "copy it again from @BotFather"
+        ) from None
+
+
+def create_dispatcher(sessionmaker: SessionMaker, redis: Redis) -> Dispatcher:
+    # Keys carry the bot id and expire, so several bots can share one Redis safely.
+    key_builder = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
+    storage = RedisStorage(
+        redis, key_builder=key_builder, state_ttl=FSM_TTL_SECONDS, data_ttl=FSM_TTL_SECONDS
+    )
+    dispatcher = Dispatcher(
+        storage=storage, events_isolation=RedisEventIsolation(redis, key_builder=key_builder)
+    )
+    dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
+    dispatcher.include_routers(start.router)
+    return dispatcher
+
+
+async def set_commands(bot: Bot) -> None:
+    await bot.set_my_commands(
+        [BotCommand(command=c, description=d) for c, d in texts.COMMANDS.items()]
+    )

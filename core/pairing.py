@@ -1,0 +1,184 @@
+"""Linking a browser to a Telegram user, and the device tokens that follow.
+
+Two ways to pair:
+- the extension asks for a pairing and shows a `t.me/<bot>?start=<code>` link; the bot
+  binds the code to the user; the extension then collects its token once;
+- the bot's `/link` makes a code already bound to the user; the extension redeems it.
+
+Codes and tokens are random and stored only as SHA-256 hashes: they carry enough
+entropy that a plain hash cannot be reversed, and a lookup by hash stays one index hit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Expired, NotFound
+from core.models import Device, Pairing, PairingStatus, User, utcnow
+from core.users import validate_timezone
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: easy to type
+CODE_LENGTH = 8
+PAIRING_TTL = timedelta(minutes=10)
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalize_code(code: str) -> str:
+    return "".join(code.split()).upper().replace("-", "")
+
+
+async def create_pairing(
+    db: AsyncSession,
+    *,
+    device_name: str = "Browser",
+    timezone: str | None = None,
+    user: User | None = None,
+    now: datetime | None = None,
+) -> tuple[Pairing, str]:
+    """A new pairing and its code (returned once, stored hashed)."""
+    now = now or utcnow()
+    code = new_code()
+    pairing = Pairing(
+        code_hash=digest(code),
+        device_name=(device_name.strip() or "Browser")[:64],
+        timezone=validate_timezone(timezone) if timezone else None,
+        user_id=user.id if user else None,
+        status=PairingStatus.bound if user else PairingStatus.pending,
+        expires_at=now + PAIRING_TTL,
+    )
+    db.add(pairing)
+    await db.flush()
+    return pairing, code
+
+
+async def _open_pairing_by_code(db: AsyncSession, code: str, now: datetime) -> Pairing:
+    result = await db.execute(
+        select(Pairing).where(Pairing.code_hash == digest(normalize_code(code)))
+    )
+    pairing = result.scalar_one_or_none()
+    if pairing is None or pairing.status == PairingStatus.completed:
+        raise NotFound("this code is unknown or already used")
+    if pairing.expires_at <= now:
+        raise Expired("this code has expired; make a new one")
+    return pairing
+
+
+async def bind_code(
+    db: AsyncSession, code: str, user: User, *, now: datetime | None = None
+) -> Pairing:
+    """The bot side of the deep link: the code's browser now belongs to this user."""
+    now = now or utcnow()
+    pairing = await _open_pairing_by_code(db, code, now)
+    if pairing.user_id not in (None, user.id):
+        raise NotFound("this code is unknown or already used")
+    pairing.user_id = user.id
+    pairing.status = PairingStatus.bound
+    if pairing.timezone:
+        user.timezone = pairing.timezone
+    await db.flush()
+    return pairing
+
+
+async def collect_token(
+    db: AsyncSession, pairing_id: uuid.UUID, *, now: datetime | None = None
+) -> tuple[Pairing, str | None]:
+    """The extension polls its pairing; once bound, the device is made and its token given once."""
+    now = now or utcnow()
+    pairing = await db.get(Pairing, pairing_id)
+    if pairing is None:
+        raise NotFound("unknown pairing")
+    if pairing.status == PairingStatus.pending and pairing.expires_at <= now:
+        raise Expired("this pairing has expired; start again")
+    if pairing.status != PairingStatus.bound:
+        return pairing, None
+    return pairing, await _complete(db, pairing, now)
+
+
+async def redeem_code(
+    db: AsyncSession,
+    code: str,
+    *,
+    device_name: str = "Browser",
+    timezone: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Pairing, str]:
+    """The extension types a code the bot gave with /link."""
+    now = now or utcnow()
+    pairing = await _open_pairing_by_code(db, code, now)
+    if pairing.status != PairingStatus.bound:
+        raise NotFound("this code is unknown or already used")
+    pairing.device_name = (device_name.strip() or pairing.device_name)[:64]
+    if timezone:
+        pairing.timezone = validate_timezone(timezone)
+    return pairing, await _complete(db, pairing, now)
+
+
+async def _complete(db: AsyncSession, pairing: Pairing, now: datetime) -> str:
+    assert pairing.user_id is not None
+    token = secrets.token_urlsafe(32)
+    device = Device(
+        user_id=pairing.user_id,
+        name=pairing.device_name,
+        token_hash=digest(token),
+        last_seen_at=now,
+    )
+    db.add(device)
+    await db.flush()
+    pairing.device_id = device.id
+    pairing.status = PairingStatus.completed
+    if pairing.timezone:
+        user = await db.get(User, pairing.user_id)
+        if user is not None:
+            user.timezone = pairing.timezone
+    await db.flush()
+    return token
+
+
+async def authenticate(db: AsyncSession, token: str) -> Device | None:
+    """The live device behind a token, or None (unknown or revoked)."""
+    result = await db.execute(
+        select(Device).where(Device.token_hash == digest(token), Device.revoked_at.is_(None))
+    )
+    return result.scalar_one_or_none()
+
+
+async def list_devices(db: AsyncSession, user_id: int) -> list[Device]:
+    result = await db.execute(
+        select(Device)
+        .where(Device.user_id == user_id, Device.revoked_at.is_(None))
+        .order_by(Device.id)
+    )
+    return list(result.scalars())
+
+
+async def revoke_device(
+    db: AsyncSession, user_id: int, device_id: int, *, now: datetime | None = None
+) -> Device:
+    device = await db.get(Device, device_id)
+    if device is None or device.user_id != user_id or device.revoked_at is not None:
+        raise NotFound("no such device")
+    device.revoked_at = now or utcnow()
+    await db.flush()
+    return device
+
+
+async def purge_expired(db: AsyncSession, *, now: datetime | None = None) -> int:
+    """Forget pairings that can no longer be used; they hold nothing the user needs."""
+    now = now or utcnow()
+    result = await db.execute(
+        delete(Pairing).where(Pairing.expires_at <= now, Pairing.status != PairingStatus.bound)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

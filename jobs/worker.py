@@ -1,0 +1,50 @@
+"""The arq worker's composition root: its jobs, crons and lifecycle."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from arq import cron
+from arq.connections import RedisSettings
+from arq.worker import Worker
+
+from bot.factory import create_bot
+from core.resources import Resources
+from core.settings import Settings
+from jobs import housekeeping
+
+FUNCTIONS: list[Any] = []
+CRON_JOBS = [cron(housekeeping.purge_expired_pairings, minute={7}, run_at_startup=False)]
+
+
+def redis_settings(settings: Settings) -> RedisSettings:
+    # conn_retries: a worker rides out a Redis restart instead of exiting.
+    return dataclasses.replace(RedisSettings.from_dsn(settings.redis_url), conn_retries=30)
+
+
+def build_worker(settings: Settings, **overrides: Any) -> Worker:
+    async def on_startup(ctx: dict[str, Any]) -> None:
+        ctx["resources"] = Resources.open(settings)
+        ctx["bot"] = create_bot(settings)
+
+    async def on_shutdown(ctx: dict[str, Any]) -> None:
+        if "bot" in ctx:
+            await ctx["bot"].session.close()
+        if "resources" in ctx:
+            await ctx["resources"].close()
+
+    options: dict[str, Any] = {
+        "functions": FUNCTIONS,
+        "cron_jobs": CRON_JOBS,
+        "redis_settings": redis_settings(settings),
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
+        "health_check_interval": 60,  # arq's default is an hour
+        "job_timeout": 120,
+        "max_tries": 5,
+        "keep_result": 3600,
+        "handle_signals": False,  # the CLI owns signals
+    }
+    options.update(overrides)
+    return Worker(**options)

@@ -1,0 +1,5 @@
+import sys
+
+from qtime.cli import main
+
+sys.exit(main())

@@ -1,0 +1,101 @@
+"""`qtime`: the command line, and the composition root of every process."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import logging
+import sys
+from collections.abc import Sequence
+
+from core.settings import ConfigError, Settings, load_settings
+from qtime import doctor, run, services
+
+log = logging.getLogger("qtime")
+
+COMMANDS = {
+    "up": "run everything on this machine: migrations, API, bot (polling) and worker",
+    "api": "run the HTTP API (and the Telegram webhook in webhook mode)",
+    "bot": "run the Telegram bot in polling mode",
+    "worker": "run the background worker and its scheduled jobs",
+    "migrate": "bring the database schema up to date",
+    "doctor": "check the database, Redis, the Bot API and the AI endpoint",
+}
+
+
+async def _up(settings: Settings) -> int:
+    settings.require_token()
+    services.ensure_data_dir(settings)
+    async with services.redis_available(settings, owner=True):
+        await services.migrate(settings)
+        log.info("Quality Time is up: API on http://%s:%s", settings.api.host, settings.api.port)
+        await run.supervise(
+            functools.partial(run.run_api, settings),
+            functools.partial(run.run_bot, settings),
+            functools.partial(run.run_worker, settings),
+        )
+    return 0
+
+
+async def _single(settings: Settings, part: run.Part) -> int:
+    async with services.redis_available(settings, owner=False):
+        await run.supervise(part)
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    await services.migrate(settings)
+    log.info("database schema is up to date")
+    return 0
+
+
+async def _doctor(settings: Settings) -> int:
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return 0 if await doctor.run_checks(settings, print) else 1  # noqa: T201  # CLI output
+
+
+async def _dispatch(command: str, settings: Settings) -> int:
+    match command:
+        case "up":
+            return await _up(settings)
+        case "api":
+            return await _single(settings, functools.partial(run.run_api, settings))
+        case "bot":
+            settings.require_token()
+            return await _single(settings, functools.partial(run.run_bot, settings))
+        case "worker":
+            settings.require_token()
+            return await _single(settings, functools.partial(run.run_worker, settings))
+        case "migrate":
+            return await _migrate(settings)
+        case _:
+            return await _doctor(settings)
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="qtime", description="Quality Time, the focus coach.")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, help_text in COMMANDS.items():
+        sub.add_parser(name, help=help_text, description=help_text)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        return asyncio.run(_dispatch(args.command, settings))
+    except ConfigError as exc:
+        sys.stderr.write(f"qtime: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

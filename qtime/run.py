@@ -1,0 +1,96 @@
+"""Running the processes: each part is a coroutine, and `up` runs them side by side.
+
+SIGINT or SIGTERM stops every part gracefully; if one part fails, the others stop too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from core.resources import Resources
+from core.settings import ConfigError, Settings, TelegramMode
+from qtime import services
+
+log = logging.getLogger(__name__)
+
+Part = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+async def run_api(settings: Settings, stop: asyncio.Event) -> None:
+    server = services.api_server(settings)
+    serving = asyncio.create_task(server.serve())
+    await _until(stop, serving)
+    server.should_exit = True
+    await serving
+    if not server.started:
+        raise ConfigError(f"the API could not listen on {settings.api.host}:{settings.api.port}")
+
+
+async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
+    from bot.factory import create_bot, create_dispatcher, set_commands
+
+    if settings.telegram.mode is TelegramMode.webhook:
+        raise ConfigError("in webhook mode the API serves the bot: run `qtime api` instead")
+    bot = create_bot(settings)
+    resources = Resources.open(settings)
+    dispatcher = create_dispatcher(resources.sessionmaker, resources.redis)
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await set_commands(bot)
+        polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
+        await _until(stop, polling)
+        if not polling.done():
+            await dispatcher.stop_polling()
+        await polling
+    finally:
+        await bot.session.close()
+        await dispatcher.storage.close()
+        await resources.close()
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+    from jobs.worker import build_worker
+
+    worker = build_worker(settings)
+    working = asyncio.create_task(worker.async_run())
+    await _until(stop, working)
+    if not working.done():
+        working.cancel()
+    try:
+        await working
+    except asyncio.CancelledError:
+        pass
+    finally:
+        await worker.close()
+
+
+async def _until(stop: asyncio.Event, task: asyncio.Task[None]) -> None:
+    """Wait for the stop signal, or for the part to end on its own."""
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({stopping, task}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+
+
+async def supervise(*parts: Part) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    tasks = [asyncio.create_task(part(stop)) for part in parts]
+    try:
+        for finished in asyncio.as_completed(tasks):
+            try:
+                await finished
+            finally:
+                stop.set()  # one part ended: stop the rest
+    finally:
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise errors[0]

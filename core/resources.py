@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from redis.asyncio import Redis
+from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.db import SessionMaker, create_engine, create_sessionmaker
@@ -16,7 +16,7 @@ class Resources:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: SessionMaker
-    redis: Redis
+    redis: ArqRedis  # a redis.asyncio.Redis that can also enqueue arq jobs
 
     @classmethod
     def open(cls, settings: Settings) -> Resources:
@@ -25,7 +25,7 @@ class Resources:
             settings=settings,
             engine=engine,
             sessionmaker=create_sessionmaker(engine),
-            redis=Redis.from_url(settings.redis_url, socket_connect_timeout=2),
+            redis=ArqRedis.from_url(settings.redis_url, socket_connect_timeout=2),
         )
 
     async def close(self) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 SessionMaker = async_sessionmaker[AsyncSession]
+READ_ONLY = "qtime_read_only"
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -36,7 +37,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        reader = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -51,6 +53,12 @@ def create_sessionmaker(engine: AsyncEngine) -> SessionMaker:
     # expire_on_commit=False: objects stay readable after commit without a lazy
     # load, which async SQLAlchemy cannot do (MissingGreenlet).
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def create_reader_sessionmaker(engine: AsyncEngine) -> SessionMaker:
+    """Sessions that only read: on SQLite they do not take the write lock, so they never
+    queue behind a writer (WAL readers see the last commit). Never write through them."""
+    return create_sessionmaker(engine.execution_options(**{READ_ONLY: True}))
 
 
 @asynccontextmanager

@@ -155,6 +155,14 @@ async def authenticate(db: AsyncSession, token: str) -> Device | None:
     return result.scalar_one_or_none()
 
 
+async def touch_device(db: AsyncSession, device_id: int, now: datetime) -> None:
+    """Record that the device was heard from."""
+    device = await db.get(Device, device_id)
+    if device is not None:
+        device.last_seen_at = now
+        await db.flush()
+
+
 async def list_devices(db: AsyncSession, user_id: int) -> list[Device]:
     result = await db.execute(
         select(Device)

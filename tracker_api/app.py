@@ -7,19 +7,22 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from core.resources import Resources
 from core.settings import Settings
-from tracker_api.routes import health
+from tracker_api import errors
+from tracker_api.context import ApiContext
+from tracker_api.metrics import RequestMetrics
+from tracker_api.routes import devices, events, health, pairings, sessions, stream
 
 
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.resources = Resources.open(settings)
+        app.state.context = context = await ApiContext.open(settings)
+        app.state.resources = context.resources
         try:
             yield
         finally:
-            await app.state.resources.close()
+            await context.close()
 
     app = FastAPI(
         title="Quality Time tracker API",
@@ -27,5 +30,8 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Pairing, focus sessions and activity ingest for the Quality Time extension.",
         lifespan=lifespan,
     )
-    app.include_router(health.router)
+    app.add_middleware(RequestMetrics)
+    errors.install(app)
+    for router in (health, pairings, sessions, events, stream, devices):
+        app.include_router(router.router)
     return app

@@ -1,0 +1,37 @@
+"""Domain errors as HTTP answers: always JSON `{"detail": ...}` with a 4xx status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from core.errors import Conflict, DomainError, Expired, InvalidInput, NotFound
+from tracker_api.schemas import Detail
+
+NOT_AUTHENTICATED = "missing, unknown or revoked device token; pair the browser again"
+BODY_TOO_LARGE = "the body is larger than 1 MiB; send fewer events per batch"
+TOO_MANY_ATTEMPTS = "too many wrong codes; wait a few minutes and try again"
+UNKNOWN_PAIRING = "unknown pairing"
+
+STATUS_OF: dict[type[DomainError], int] = {
+    NotFound: 404,
+    Conflict: 409,
+    Expired: 410,
+    InvalidInput: 422,
+}
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers an operation can give."""
+    return {status: {"model": Detail} for status in statuses}
+
+
+async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    status = next((s for t, s in STATUS_OF.items() if isinstance(exc, t)), 400)
+    return JSONResponse({"detail": str(exc)}, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, domain_error)

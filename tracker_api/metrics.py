@@ -1,0 +1,51 @@
+"""Prometheus counters of the API, served at /metrics."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.ingest import IngestResult
+
+REQUESTS = Counter("qtime_api_requests", "HTTP requests answered", ["method", "route", "status"])
+EVENTS_ACCEPTED = Counter("qtime_events_accepted", "Activity events stored")
+EVENTS_DUPLICATES = Counter("qtime_events_duplicates", "Activity events already stored")
+EVENTS_REJECTED = Counter("qtime_events_rejected", "Activity events refused as invalid")
+EVENTS_DROPPED = Counter(
+    "qtime_events_dropped", "Valid activity events outside every session or excluded"
+)
+
+
+def count_ingest(result: IngestResult) -> None:
+    EVENTS_ACCEPTED.inc(result.accepted)
+    EVENTS_DUPLICATES.inc(result.duplicates)
+    EVENTS_REJECTED.inc(len(result.rejected))
+    EVENTS_DROPPED.inc(result.dropped)
+
+
+class RequestMetrics:
+    """Counts every HTTP response by route template (never the raw path: ids would explode
+    the label set) and status."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+
+        async def send_counted(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_counted)
+        finally:
+            route: BaseRoute | None = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            REQUESTS.labels(scope["method"], template, str(status)).inc()

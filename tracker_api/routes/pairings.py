@@ -1,0 +1,69 @@
+"""Pairing a browser with a Telegram user, both ways (see core.pairing)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, HTTPException, Request
+
+from core.db import transaction
+from core.errors import Expired, NotFound
+from core.models import PairingStatus
+from core.pairing import collect_token, create_pairing, redeem_code
+from tracker_api.deps import ContextDep
+from tracker_api.errors import TOO_MANY_ATTEMPTS, UNKNOWN_PAIRING, responses
+from tracker_api.schemas import DeviceIn, PairingOut, PairingStatusOut, RedeemIn, TokenOut
+
+router = APIRouter(prefix="/v1/pairings", tags=["pairing"])
+
+
+@router.post("", status_code=201, responses=responses(422))
+async def start_pairing(body: DeviceIn, context: ContextDep) -> PairingOut:
+    """A code for the bot: open `deep_link` (or send `/start <code>`), then poll the pairing."""
+    async with transaction(context.resources.sessionmaker) as db:
+        pairing, code = await create_pairing(
+            db, device_name=body.device_name, timezone=body.timezone
+        )
+    username = await context.bot_info.get_username()
+    return PairingOut(
+        id=str(pairing.id),
+        code=code,
+        deep_link=f"https://t.me/{username}?start={code}" if username else None,
+        expires_at=pairing.expires_at,
+    )
+
+
+@router.get("/{pairing_id}", responses=responses(404, 410), response_model_exclude_none=True)
+async def poll_pairing(pairing_id: str, context: ContextDep) -> PairingStatusOut:
+    """`pending` until the bot binds the code; then the token, once; then `collected`."""
+    try:
+        key = uuid.UUID(pairing_id)
+    except ValueError:
+        raise HTTPException(404, UNKNOWN_PAIRING) from None
+    async with transaction(context.resources.sessionmaker) as db:
+        pairing, token = await collect_token(db, key)
+    if token is not None:
+        return PairingStatusOut(status="completed", token=token, device_id=pairing.device_id)
+    if pairing.status == PairingStatus.completed:
+        return PairingStatusOut(status="collected", device_id=pairing.device_id)
+    return PairingStatusOut(status="pending")
+
+
+@router.post("/redeem", responses=responses(404, 410, 422, 429))
+async def redeem(body: RedeemIn, request: Request, context: ContextDep) -> TokenOut:
+    """Trade a code from the bot's /link for a device token. Wrong codes are rate-limited
+    per client address."""
+    client = request.client.host if request.client else "unknown"
+    wait = await context.redeem_limiter.retry_after(client)
+    if wait is not None:
+        raise HTTPException(429, TOO_MANY_ATTEMPTS, headers={"Retry-After": str(wait)})
+    try:
+        async with transaction(context.resources.sessionmaker) as db:
+            pairing, token = await redeem_code(
+                db, body.code, device_name=body.device_name, timezone=body.timezone
+            )
+    except (NotFound, Expired):
+        await context.redeem_limiter.failed(client)
+        raise
+    assert pairing.device_id is not None
+    return TokenOut(token=token, device_id=pairing.device_id)

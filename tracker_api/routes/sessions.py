@@ -1,0 +1,56 @@
+"""The focus session seen from the browser: read it, start one, end it early."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from core import events_bus
+from core.db import transaction
+from core.models import SessionSource
+from core.queue import SESSION_DUE, SESSION_STARTED, enqueue
+from core.session_view import SessionView, session_view
+from core.sessions import end_session, start_session
+from tracker_api.deps import CallerDep, ContextDep
+from tracker_api.errors import responses
+from tracker_api.schemas import SessionIn
+
+router = APIRouter(prefix="/v1", tags=["session"])
+
+
+@router.get("/session", responses=responses(401))
+async def get_session(caller: CallerDep, context: ContextDep) -> SessionView:
+    """Whether to record now, until when, and what never to record."""
+    async with context.reader() as db:
+        return await session_view(db, caller.user_id)
+
+
+@router.post("/sessions", status_code=201, responses=responses(401, 409, 422))
+async def start(body: SessionIn, caller: CallerDep, context: ContextDep) -> SessionView:
+    """Start a session from the browser; the bot confirms it in Telegram."""
+    async with transaction(context.resources.sessionmaker) as db:
+        session = await start_session(
+            db,
+            caller.user_id,
+            minutes=body.minutes,
+            goal=body.goal,
+            source=SessionSource.extension,
+        )
+        view = await session_view(db, caller.user_id, session=session)
+    redis = context.resources.redis
+    # Redis down: the session still starts; the worker's reconcile sweep queues these later.
+    await enqueue(
+        redis, SESSION_DUE, session.id, job_id=f"due:{session.id}", defer_until=session.planned_end
+    )
+    await enqueue(redis, SESSION_STARTED, session.id, job_id=f"started:{session.id}")
+    await events_bus.publish(redis, caller.user_id, events_bus.SESSION)
+    return view
+
+
+@router.post("/session/end", responses=responses(401, 404))
+async def end(caller: CallerDep, context: ContextDep) -> SessionView:
+    """End the running session early; it stays open for its review in Telegram."""
+    async with transaction(context.resources.sessionmaker) as db:
+        session = await end_session(db, caller.user_id)
+        view = await session_view(db, caller.user_id, session=session)
+    await events_bus.publish(context.resources.redis, caller.user_id, events_bus.SESSION)
+    return view

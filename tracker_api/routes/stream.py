@@ -1,0 +1,70 @@
+"""Server-sent events for an open popup or options page: session changes and ready analyses.
+
+Fed by the user's Redis channel (core.events_bus), so a change made by the bot, the
+worker or another API instance reaches every stream. The first event is the current
+session; FastAPI adds a keep-alive comment every 15 s. If Redis drops, the stream
+re-subscribes and re-sends the session, since changes may have been missed meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import ValidationError
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from core import events_bus
+from core.session_view import session_view
+from tracker_api.context import ApiContext
+from tracker_api.deps import CallerDep, ContextDep
+from tracker_api.errors import responses
+from tracker_api.schemas import AnalysisReady
+
+router = APIRouter(prefix="/v1", tags=["session"])
+log = logging.getLogger(__name__)
+
+RESUBSCRIBE_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
+RETRY_MS = 3000  # how soon the browser's EventSource reconnects
+
+
+async def _bus(redis: Redis, user_id: int) -> AsyncIterator[events_bus.BusMessage]:
+    """The user's messages, riding out Redis outages; a reconnect yields a session hint."""
+    failures = 0
+    while True:
+        try:
+            async for message in events_bus.subscribe(redis, user_id):
+                failures = 0
+                yield message
+        except (RedisError, OSError) as exc:
+            delay = RESUBSCRIBE_DELAYS[min(failures, len(RESUBSCRIBE_DELAYS) - 1)]
+            log.info("stream lost Redis", extra={"error": type(exc).__name__, "retry_in": delay})
+            failures += 1
+            await asyncio.sleep(delay)
+            yield events_bus.BusMessage(events_bus.SESSION, {})
+
+
+async def _session_event(context: ApiContext, user_id: int) -> ServerSentEvent:
+    async with context.reader() as db:
+        view = await session_view(db, user_id)
+    return ServerSentEvent(event="session", data=view, retry=RETRY_MS)
+
+
+@router.get("/stream", response_class=EventSourceResponse, responses=responses(401))
+async def stream(caller: CallerDep, context: ContextDep) -> AsyncIterator[ServerSentEvent]:
+    """`session` (data: the same object as GET /v1/session) on connect and on every change;
+    `analysis` (data: `{"review_id": int}`) when a review's analysis is ready."""
+    yield await _session_event(context, caller.user_id)
+    async for message in _bus(context.resources.redis, caller.user_id):
+        if message.event == events_bus.SESSION:
+            yield await _session_event(context, caller.user_id)
+        elif message.event == events_bus.ANALYSIS:
+            try:
+                ready = AnalysisReady.model_validate(message.data)
+            except ValidationError:
+                continue
+            yield ServerSentEvent(event="analysis", data=ready.model_dump())

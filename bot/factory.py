@@ -20,6 +20,9 @@ from core.db import SessionMaker
 from core.settings import ConfigError, Settings
 
 FSM_TTL_SECONDS = 7 * 24 * 3600  # an unfinished form is dropped after a week
+# A user's updates are handled one at a time; a lock left by a crashed process frees itself
+# after this many seconds instead of aiogram's 60.
+ISOLATION_LOCK_SECONDS = 15
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -41,7 +44,10 @@ def create_dispatcher(sessionmaker: SessionMaker, redis: Redis) -> Dispatcher:
         redis, key_builder=key_builder, state_ttl=FSM_TTL_SECONDS, data_ttl=FSM_TTL_SECONDS
     )
     dispatcher = Dispatcher(
-        storage=storage, events_isolation=RedisEventIsolation(redis, key_builder=key_builder)
+        storage=storage,
+        events_isolation=RedisEventIsolation(
+            redis, key_builder=key_builder, lock_kwargs={"timeout": ISOLATION_LOCK_SECONDS}
+        ),
     )
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     dispatcher.include_routers(start.router)

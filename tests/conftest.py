@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from arq.worker import Worker
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -26,8 +27,9 @@ from core.db import SessionMaker, create_engine, create_sessionmaker
 from core.migrate import upgrade
 from core.models import Base
 from core.settings import Settings, load_settings
+from tests.fakes.telegram import DEFAULT_TOKEN as TEST_TOKEN
 
-# pytest_plugins = ["tests.fakes.fixtures"]
+pytest_plugins = ["tests.fakes.fixtures"]
 
 # The developer's own configuration must not leak into the tests.
 for _name in [n for n in os.environ if n.startswith("QTIME_") and not n.startswith("QTIME_TEST_")]:
@@ -38,7 +40,6 @@ POSTGRES_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("QTIME_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 SKIP_POSTGRES = os.environ.get("QTIME_TEST_SKIP_POSTGRES") == "1"
-TEST_TOKEN = "123456:TEST-token-for-the-fake-bot-api"
 BACKENDS = ["sqlite"] if SKIP_POSTGRES else ["sqlite", "postgres"]
 
 
@@ -145,8 +146,8 @@ async def redis() -> AsyncIterator[Redis]:
     client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
     try:
         await client.flushdb()
-    except OSError as exc:
-        pytest.fail(f"Redis is not reachable at {REDIS_URL} ({exc}); start it or set QTIME_TEST_REDIS_URL")
+    except (RedisError, OSError) as exc:
+        pytest.fail(f"Redis is unreachable at {REDIS_URL} ({exc}); set QTIME_TEST_REDIS_URL")
     yield client
     await client.flushdb()
     await client.aclose()

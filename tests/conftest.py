@@ -2,7 +2,7 @@
 
 Services come from the environment (the test command starts what is missing):
 - QTIME_TEST_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test
-- QTIME_TEST_REDIS_URL, default redis://127.0.0.1:6379/15
+- QTIME_TEST_REDIS_URL, default a database 1-15 of redis://127.0.0.1:6379
 A missing service fails the tests that need it; QTIME_TEST_SKIP_POSTGRES=1 is the one
 documented opt-out, and it drops only the PostgreSQL runs.
 """
@@ -38,7 +38,8 @@ for _name in [n for n in os.environ if n.startswith("QTIME_") and not n.startswi
 POSTGRES_URL = os.environ.get(
     "QTIME_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("QTIME_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# A Redis database per test run (by process id), so parallel runs do not flush each other.
+REDIS_URL = os.environ.get("QTIME_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
 SKIP_POSTGRES = os.environ.get("QTIME_TEST_SKIP_POSTGRES") == "1"
 BACKENDS = ["sqlite"] if SKIP_POSTGRES else ["sqlite", "postgres"]
 

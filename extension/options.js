@@ -1,0 +1,134 @@
+// The options page: server address, linking with Telegram, privacy settings.
+// Network calls go through the service worker (see background.js handlers).
+
+import { parseHostList } from './src/lib/hosts.js';
+import { normalizeServerUrl } from './src/lib/settings.js';
+import { loadSettings, onAnyChange, saveSettings } from './src/store.js';
+import { $, ask, connectionText, deviceName, show, timezone } from './src/ui.js';
+
+const PAIRING_POLL_MS = 2000;
+let pollTimer = null;
+
+function fail(message) {
+  $('#error').textContent = message ?? '';
+  show($('#error'), Boolean(message));
+}
+
+async function render() {
+  const [settings, status] = await Promise.all([loadSettings(), ask('status')]);
+  if (document.activeElement !== $('#server-url')) $('#server-url').value = settings.serverUrl;
+  $('#connection').textContent = connectionText(status.sync, status.linked);
+  $('#device-id').textContent = settings.deviceId ?? '?';
+  show($('#linked'), status.linked);
+  show($('#unlinked'), !status.linked);
+  renderPairing(status.linked ? null : status.pairing);
+}
+
+function renderPairing(pairing) {
+  show($('#pairing'), Boolean(pairing));
+  if (!pairing) return stopPolling();
+  // The server leaves the deep link out when it does not know the bot's username.
+  show($('#deep-link-line'), Boolean(pairing.deepLink));
+  $('#deep-link').href = pairing.deepLink ?? '#';
+  $('#deep-link').textContent = pairing.deepLink ?? '';
+  $('#pairing-code').textContent = pairing.code;
+  $('#pairing-code-inline').textContent = pairing.code;
+  return startPolling();
+}
+
+function startPolling() {
+  if (pollTimer !== null) return;
+  pollTimer = setInterval(async () => {
+    const result = await ask('collectPairing').catch((error) => ({ state: 'pending', error: error.message }));
+    $('#pairing-state').textContent = result.error ? `Waiting for Telegram… (${result.error})` : 'Waiting for Telegram…';
+    if (result.state === 'pending') return;
+    stopPolling();
+    if (result.state === 'expired') fail('The pairing code expired. Press "Link with Telegram" again.');
+    await render();
+  }, PAIRING_POLL_MS);
+}
+
+function stopPolling() {
+  if (pollTimer !== null) clearInterval(pollTimer);
+  pollTimer = null;
+}
+
+/**
+ * Checks and saves the server address, asking for access to its host first.
+ * The permission request must be the first await: browsers only allow it
+ * during the click that asked for it.
+ */
+async function useServerUrl() {
+  const url = normalizeServerUrl($('#server-url').value);
+  if (!url) {
+    fail('Enter an address starting with http:// or https://.');
+    return null;
+  }
+  const { protocol, hostname, host } = new URL(url);
+  const granted = await chrome.permissions.request({ origins: [`${protocol}//${hostname}/*`] }).catch(() => false);
+  if (!granted) {
+    fail(`Quality Time needs access to ${host} to talk to this server.`);
+    return null;
+  }
+  await saveSettings({ serverUrl: url });
+  fail(null);
+  return url;
+}
+
+async function linkWithTelegram() {
+  if (!(await useServerUrl())) return;
+  const result = await ask('startPairing', { deviceName: deviceName(), timezone: timezone() });
+  if (!result.ok) return fail(`Could not start linking: ${result.error}`);
+  return renderPairing(result.pairing);
+}
+
+const REDEEM_ERRORS = {
+  404: 'Unknown code. Check it, or send /link to the bot for a new one.',
+  410: 'That code expired. Send /link to the bot for a new one.',
+  429: 'Too many attempts. Wait a minute and try again.',
+};
+
+async function redeem() {
+  const code = $('#code').value.trim();
+  if (!code) return fail('Type the code the bot sent you.');
+  if (!(await useServerUrl())) return;
+  const result = await ask('redeemCode', { code, deviceName: deviceName(), timezone: timezone() });
+  if (!result.ok) return fail(REDEEM_ERRORS[result.status] ?? `Could not link: ${result.error}`);
+  $('#code').value = '';
+  return render();
+}
+
+async function unlink() {
+  if (!confirm('Unlink this browser? It stops recording, and its unsent events are sent first.')) return;
+  const result = await ask('unlink');
+  fail(result.ok || result.status === 401 ? null : `The server did not confirm (${result.error}); this browser forgot its token anyway.`);
+  await render();
+}
+
+async function savePrivacy() {
+  const excludedHosts = parseHostList($('#excluded').value);
+  await saveSettings({ excludedHosts, trackTitles: $('#track-titles').checked });
+  $('#excluded').value = excludedHosts.join('\n');
+  show($('#privacy-saved'), true);
+  setTimeout(() => show($('#privacy-saved'), false), 2000);
+}
+
+function on(selector, handler) {
+  $(selector).addEventListener('click', () => handler().catch((error) => fail(error.message)));
+}
+
+on('#save-server', useServerUrl);
+on('#link-telegram', linkWithTelegram);
+on('#redeem', redeem);
+on('#unlink', unlink);
+on('#save-privacy', savePrivacy);
+on('#cancel-pairing', async () => {
+  await ask('cancelPairing');
+  await render();
+});
+
+const initial = await loadSettings();
+$('#excluded').value = initial.excludedHosts.join('\n');
+$('#track-titles').checked = initial.trackTitles;
+onAnyChange(() => render().catch((error) => fail(error.message)));
+await render().catch((error) => fail(error.message));

@@ -1,0 +1,120 @@
+// The popup: the current session with its time left, start and stop, and the
+// queue and connection status. While it is open it follows GET /v1/stream, so
+// a session started or ended in Telegram shows up at once.
+
+import { createApi } from './src/lib/api.js';
+import { formatDuration } from './src/lib/session.js';
+import { readSse } from './src/lib/sse.js';
+import { loadSettings, onAnyChange } from './src/store.js';
+import { $, ask, clockTime, connectionText, show } from './src/ui.js';
+
+const STREAM_RETRY_MS = 5000;
+let view = null; // the last status, and the local time it was taken at
+let streamAbort = null;
+
+function fail(message) {
+  $('#error').textContent = message ?? '';
+  show($('#error'), Boolean(message));
+}
+
+function notice(message) {
+  $('#notice').textContent = message ?? '';
+  show($('#notice'), Boolean(message));
+}
+
+async function refresh() {
+  view = { status: await ask('status'), takenAt: Date.now() };
+  render();
+}
+
+function render() {
+  if (!view) return;
+  const { linked, session, sync, queue } = view.status;
+  const active = linked && session?.active && session.endsAt > serverNow();
+  show($('#not-linked'), !linked);
+  show($('#active'), Boolean(active));
+  show($('#start-form'), linked && !active);
+  $('#goal').textContent = session?.goal ?? '';
+  $('#ends-at').textContent = clockTime(session?.endsAt && session.endsAt - skew());
+  $('#connection').textContent = connectionText(sync, linked);
+  $('#queue-length').textContent = String(queue.length);
+  $('#dropped').textContent = String(queue.dropped);
+  $('#last-sync').textContent = sync.lastSyncAt ? new Date(sync.lastSyncAt).toLocaleTimeString() : '—';
+  tickClock();
+}
+
+/** Server time now, from the worker's reading plus the time passed since. */
+function serverNow() {
+  return view.status.serverNow + (Date.now() - view.takenAt);
+}
+
+function skew() {
+  return view.status.serverNow - view.takenAt;
+}
+
+function tickClock() {
+  const endsAt = view?.status.session?.endsAt;
+  if (!endsAt) return;
+  const left = endsAt - serverNow();
+  $('#time-left').textContent = formatDuration(left);
+  if (left <= 0 && !$('#active').hidden) render(); // time is up: show the start form again
+}
+
+async function start(event) {
+  event.preventDefault();
+  const minutes = Number.parseInt($('#minutes').value, 10);
+  const goal = $('#goal-input').value.trim();
+  if (!Number.isInteger(minutes) || minutes < 1) return fail('Enter the minutes as a whole number.');
+  if (!goal) return fail('Say what you want to get done.');
+  $('#start').disabled = true;
+  try {
+    const response = await ask('startSession', { minutes, goal });
+    fail(response.ok ? null : response.error);
+    if (response.ok) $('#goal-input').value = '';
+  } finally {
+    $('#start').disabled = false;
+  }
+  return refresh();
+}
+
+async function stop() {
+  const response = await ask('endSession');
+  fail(response.ok ? null : response.error);
+  if (response.ok) notice('Session ended. The bot will ask for your review in Telegram.');
+  else await ask('pollSession'); // e.g. 404: it had already ended elsewhere
+  return refresh();
+}
+
+/** Follows the SSE stream while the popup is open, reconnecting after errors. */
+async function follow() {
+  const settings = await loadSettings();
+  if (!settings.token || streamAbort) return;
+  streamAbort = new AbortController();
+  const api = createApi({ baseUrl: settings.serverUrl, token: settings.token });
+  try {
+    const response = await api.openStream(streamAbort.signal);
+    if (response.ok && response.body) {
+      await readSse(response.body, async ({ event, data }) => {
+        if (event === 'session') await ask('session', { session: JSON.parse(data) });
+        if (event === 'analysis') notice('Your session analysis is ready in Telegram.');
+      });
+    }
+    if (response.status === 401) return ask('pollSession'); // the worker handles a revoked token
+  } catch {
+    // Network error or popup closing: retried below while the popup is open.
+  } finally {
+    streamAbort = null;
+  }
+  setTimeout(() => follow().catch(() => {}), STREAM_RETRY_MS);
+  return undefined;
+}
+
+$('#start-form').addEventListener('submit', (event) => start(event).catch((error) => fail(error.message)));
+$('#stop').addEventListener('click', () => stop().catch((error) => fail(error.message)));
+$('#open-options').addEventListener('click', () => chrome.runtime.openOptionsPage());
+
+onAnyChange(() => refresh().catch(() => {}));
+setInterval(tickClock, 1000);
+await refresh().catch((error) => fail(error.message));
+ask('pollSession').catch(() => {});
+follow().catch(() => {});

@@ -1,0 +1,150 @@
+// The sessionising state machine: signals in, closed events out.
+//
+// The state is plain JSON so the service worker can persist it after every
+// step and rebuild it when it is woken again. Times are epoch milliseconds.
+//
+// A "candidate" is what would be recorded right now if a session were active:
+// the active tab's host (and title), with idle=true when the user is away but
+// the tab is audible. `since` is when the candidate last changed, so a session
+// learned late (polled every 30 s) still starts its first event at the session
+// start rather than at the poll.
+
+import { isExcluded } from './hosts.js';
+
+/** Idle states in which the user counts as away. */
+const AWAY = new Set(['idle', 'locked']);
+
+// Events shorter than half a second are noise, not attention: redirects, or
+// tabs passed through on the way to another. Dropping them keeps switch counts honest.
+export const MIN_EVENT_MS = 500;
+
+/** Silence longer than this (four missed 30 s alarms) means the browser was not running. */
+export const STALE_MS = 2 * 60 * 1000;
+
+export function initialTrackerState() {
+  return {
+    session: null, // { id, start, end } while a session is active
+    tab: null, // { tabId, host, title, audible }; host null = never recorded
+    focused: true,
+    idle: 'active',
+    candidate: null,
+    since: null,
+    open: null, // { id, host, title, start, audible, idle }
+    lastSeen: null,
+  };
+}
+
+/**
+ * Signals:
+ *  { type: 'tab', tabId, host, title, audible }   the focused window's active tab
+ *  { type: 'tabUpdated', tabId, host, title, audible }  ignored unless it is that tab
+ *  { type: 'focus', focused }                      a browser window has focus or none
+ *  { type: 'idle', state: 'active'|'idle'|'locked' }
+ *  { type: 'session', active, id, start, end }
+ *  { type: 'startup' }  the browser was restarted: the open event ended at lastSeen
+ *  { type: 'tick' } / { type: 'config' }          re-evaluate (session end, settings)
+ *
+ * ctx: { now, newId, excludedHosts, trackTitles, staleMs? }
+ * Returns { state, closed } where closed lists finished events, oldest first.
+ */
+export function step(prev, signal, ctx) {
+  const { now } = ctx;
+  const state = { ...initialTrackerState(), ...prev };
+  const closed = [];
+
+  // The alarm updates lastSeen every 30 s while the browser runs. A longer
+  // silence means the browser was closed or the computer slept: what was open
+  // ended when we last saw it, and that gap must not be counted or backfilled.
+  const stale = state.lastSeen !== null && now - state.lastSeen > (ctx.staleMs ?? STALE_MS);
+  if (signal.type === 'startup' || stale) {
+    if (state.open) {
+      const end = Math.max(state.open.start, state.lastSeen ?? state.open.start);
+      pushClosed(closed, state.open, Math.min(end, state.session?.end ?? end));
+    }
+    Object.assign(state, { open: null, candidate: null });
+    if (signal.type === 'startup') Object.assign(state, { tab: null, focused: true, idle: 'active' });
+  }
+  const sessionBefore = state.session;
+  applySignal(state, signal, ctx);
+
+  const candidate = candidateOf(state, ctx);
+  if (!sameSegment(candidate, state.candidate)) {
+    state.candidate = candidate;
+    state.since = now;
+  }
+  const session = state.session;
+  const recording = session && now >= session.start && now < session.end ? candidate : null;
+
+  if (state.open) {
+    const sameSession = session && sessionBefore && session.id === sessionBefore.id;
+    if (!recording || !sameSession || !sameSegment(recording, state.open)) {
+      const limit = sessionBefore ? sessionBefore.end : now;
+      pushClosed(closed, state.open, Math.min(now, limit));
+      state.open = null;
+    } else if (state.tab?.audible) {
+      state.open = { ...state.open, audible: true };
+    }
+  }
+  if (recording && !state.open) {
+    state.open = {
+      id: ctx.newId(),
+      ...recording,
+      start: Math.max(state.since ?? now, session.start),
+      audible: Boolean(state.tab?.audible),
+    };
+  }
+  state.lastSeen = now;
+  return { state, closed };
+}
+
+function applySignal(state, signal, ctx) {
+  switch (signal.type) {
+    case 'tab':
+      state.tab = tabOf(signal, ctx);
+      break;
+    case 'tabUpdated':
+      if (state.tab && state.tab.tabId === signal.tabId) state.tab = tabOf(signal, ctx);
+      break;
+    case 'focus':
+      state.focused = Boolean(signal.focused);
+      break;
+    case 'idle':
+      state.idle = signal.state;
+      break;
+    case 'session':
+      state.session = signal.active && Number.isFinite(signal.start) && Number.isFinite(signal.end)
+        ? { id: signal.id ?? null, start: signal.start, end: signal.end }
+        : null;
+      break;
+    default:
+      break;
+  }
+}
+
+// Titles are kept, even in local state, only while the user allows them.
+function tabOf(signal, { trackTitles = false }) {
+  return {
+    tabId: signal.tabId ?? null,
+    host: signal.host ?? null,
+    title: trackTitles && typeof signal.title === 'string' ? signal.title : null,
+    audible: Boolean(signal.audible),
+  };
+}
+
+/** What would be recorded now (ignoring the session), or null. */
+function candidateOf(state, { excludedHosts = [], trackTitles = false }) {
+  const tab = state.tab;
+  if (!tab || !tab.host || isExcluded(tab.host, excludedHosts)) return null;
+  const away = !state.focused || AWAY.has(state.idle);
+  if (away && !tab.audible) return null;
+  return { host: tab.host, title: trackTitles ? tab.title : null, idle: away };
+}
+
+function sameSegment(a, b) {
+  if (!a || !b) return a === b;
+  return a.host === b.host && (a.title ?? null) === (b.title ?? null) && a.idle === b.idle;
+}
+
+function pushClosed(closed, open, end) {
+  if (end - open.start >= MIN_EVENT_MS) closed.push({ ...open, end });
+}

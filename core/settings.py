@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 class ConfigError(Exception):
@@ -38,12 +39,22 @@ class DatabaseSettings(BaseModel):
             return None
         for prefix in ("postgres://", "postgresql://"):
             if url.startswith(prefix):
-                return "postgresql+asyncpg://" + url.removeprefix(prefix)
+                return _asyncpg_ssl("postgresql+asyncpg://" + url.removeprefix(prefix))
         if url.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + url.removeprefix("sqlite:///")
         if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
             return url
         raise ValueError("use a postgres://, postgresql:// or sqlite:/// URL")
+
+
+def _asyncpg_ssl(url: str) -> str:
+    """libpq's `sslmode`, as in the URL `fly postgres attach` sets, is `ssl` to asyncpg."""
+    parsed = make_url(url)
+    if "sslmode" not in parsed.query:
+        return url
+    query = dict(parsed.query)
+    query["ssl"] = query.pop("sslmode")
+    return parsed.set(query=query).render_as_string(hide_password=False)
 
 
 class RedisSettings(BaseModel):

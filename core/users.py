@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from zoneinfo import available_timezones
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
@@ -50,3 +50,37 @@ def validate_timezone(name: str) -> str:
     if canonical is None:
         raise InvalidInput(f"unknown time zone {name[:64]!r}; use an IANA name like Europe/Berlin")
     return canonical
+
+
+async def update_settings(
+    db: AsyncSession,
+    user: User,
+    *,
+    timezone: str | None = None,
+    report_weekday: int | None = None,
+    report_hour: int | None = None,
+    track_titles: bool | None = None,
+    ai_enabled: bool | None = None,
+) -> User:
+    """Change the given settings; the others stay as they are."""
+    if timezone is not None:
+        user.timezone = validate_timezone(timezone)
+    if report_weekday is not None:
+        if not 0 <= report_weekday <= 6:
+            raise InvalidInput("the report day is Monday (0) to Sunday (6)")
+        user.report_weekday = report_weekday
+    if report_hour is not None:
+        if not 0 <= report_hour <= 23:
+            raise InvalidInput("the report hour is 0 to 23")
+        user.report_hour = report_hour
+    if track_titles is not None:
+        user.track_titles = track_titles
+    if ai_enabled is not None:
+        user.ai_enabled = ai_enabled
+    await db.flush()
+    return user
+
+
+async def deactivate_chat(db: AsyncSession, chat_id: int) -> None:
+    """The user blocked the bot: stop messaging them until they write again."""
+    await db.execute(update(User).where(User.chat_id == chat_id).values(active=False))

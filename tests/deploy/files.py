@@ -35,9 +35,9 @@ def workflow(name: str) -> dict[str, Any]:
     return loaded
 
 
-def triggers(flow: dict[str, Any]) -> dict[str, Any]:
+def triggers(flow: dict[Any, Any]) -> dict[str, Any]:
     """YAML 1.1 reads the key `on` as True."""
-    found: dict[str, Any] = flow.get("on", flow.get(True))
+    found: dict[str, Any] = flow["on"] if "on" in flow else flow[True]
     return found
 
 

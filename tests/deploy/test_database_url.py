@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from core.db import create_engine
 from core.settings import load_settings
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, SKIP_POSTGRES
 
 
+@pytest.mark.skipif(SKIP_POSTGRES, reason="QTIME_TEST_SKIP_POSTGRES=1")
 async def test_a_fly_style_postgres_url_with_sslmode_connects() -> None:
     fly_url = POSTGRES_URL.replace("postgresql://", "postgres://", 1) + "?sslmode=disable"
     settings = load_settings(_env_file=None, database={"url": fly_url})

@@ -11,11 +11,23 @@ from aiogram.fsm.storage.base import DefaultKeyBuilder
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import BotCommand
 from aiogram.utils.token import TokenValidationError
-from redis.asyncio import Redis
+from arq.connections import ArqRedis
 
 from bot import texts
-from bot.handlers import start
-from bot.middlewares import DbSessionMiddleware
+from bot.handlers import (
+    data,
+    devices,
+    errors,
+    focus,
+    link,
+    review_open,
+    review_steps,
+    review_summary,
+    settings,
+    start,
+)
+from bot.middlewares import DbSessionMiddleware, SkipDuplicateUpdates
+from bot.notify import RetryAfterMiddleware
 from core.db import SessionMaker
 from core.settings import ConfigError, Settings
 
@@ -28,6 +40,7 @@ ISOLATION_LOCK_SECONDS = 15
 def create_bot(settings: Settings) -> Bot:
     token = settings.require_token()
     session = AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram.api_url))
+    session.middleware(RetryAfterMiddleware())
     try:
         return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     except TokenValidationError:
@@ -37,7 +50,8 @@ def create_bot(settings: Settings) -> Bot:
         ) from None
 
 
-def create_dispatcher(sessionmaker: SessionMaker, redis: Redis) -> Dispatcher:
+def create_dispatcher(sessionmaker: SessionMaker, redis: ArqRedis) -> Dispatcher:
+    """Handlers get `db` (one session per update) and `queue` (enqueue jobs, publish)."""
     # Keys carry the bot id and expire, so several bots can share one Redis safely.
     key_builder = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
     storage = RedisStorage(
@@ -49,8 +63,22 @@ def create_dispatcher(sessionmaker: SessionMaker, redis: Redis) -> Dispatcher:
             redis, key_builder=key_builder, lock_kwargs={"timeout": ISOLATION_LOCK_SECONDS}
         ),
     )
+    dispatcher["queue"] = redis
+    dispatcher.update.outer_middleware(SkipDuplicateUpdates(redis))
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
-    dispatcher.include_routers(start.router)
+    # Commands first: they work in the middle of any form; the forms' text handlers follow.
+    dispatcher.include_routers(
+        errors.router,
+        start.router,
+        link.router,
+        focus.router,
+        settings.router,
+        devices.router,
+        data.router,
+        review_open.router,
+        review_steps.router,
+        review_summary.router,
+    )
     return dispatcher
 
 

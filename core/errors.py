@@ -29,3 +29,8 @@ class SessionAlreadyActive(Conflict):
 class NoActiveSession(NotFound):
     def __init__(self) -> None:
         super().__init__("no focus session is running")
+
+
+class ReviewClosed(Conflict):
+    def __init__(self) -> None:
+        super().__init__("this review is closed")

@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 
 SESSION_DUE = "session_due"
 SESSION_STARTED = "notify_session_started"
+REVIEW_REMINDER = "review_reminder"
 ANALYZE_REVIEW = "analyze_review"
 SEND_WEEKLY_REPORT = "send_weekly_report"
 

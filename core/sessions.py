@@ -28,6 +28,14 @@ def validate_plan(minutes: int, goal: str) -> str:
     return goal
 
 
+def cap_goal(goal: str) -> tuple[str, bool]:
+    """The goal tidied and cut to GOAL_MAX_CHARS; True when it had to be cut."""
+    goal = " ".join(goal.split())
+    if len(goal) <= GOAL_MAX_CHARS:
+        return goal, False
+    return goal[: GOAL_MAX_CHARS - 1].rstrip() + "…", True
+
+
 async def start_session(
     db: AsyncSession,
     user_id: int,

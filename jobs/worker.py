@@ -12,10 +12,13 @@ from arq.worker import Worker
 from bot.factory import create_bot
 from core.resources import Resources
 from core.settings import Settings
-from jobs import housekeeping
+from jobs import housekeeping, sessions
 
-FUNCTIONS: list[Any] = []
-CRON_JOBS = [cron(housekeeping.purge_expired_pairings, minute={7}, run_at_startup=False)]
+FUNCTIONS: list[Any] = [*sessions.FUNCTIONS]
+CRON_JOBS = [
+    cron(housekeeping.purge_expired_pairings, minute={7}, run_at_startup=False),
+    cron(sessions.reconcile_sessions, run_at_startup=True),  # every minute
+]
 
 
 def redis_settings(settings: Settings) -> RedisSettings:

@@ -11,16 +11,19 @@ from core.settings import Settings
 from tracker_api import errors
 from tracker_api.context import ApiContext
 from tracker_api.metrics import RequestMetrics
-from tracker_api.routes import devices, events, health, pairings, sessions, stream
+from tracker_api.routes import devices, events, health, pairings, sessions, stream, telegram
 
 
 def create_app(settings: Settings) -> FastAPI:
+    telegram.check_config(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.context = context = await ApiContext.open(settings)
         app.state.resources = context.resources
         try:
-            yield
+            async with telegram.webhook(app, settings, context.resources):
+                yield
         finally:
             await context.close()
 
@@ -32,6 +35,6 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(RequestMetrics)
     errors.install(app)
-    for router in (health, pairings, sessions, events, stream, devices):
+    for router in (health, pairings, sessions, events, stream, devices, telegram):
         app.include_router(router.router)
     return app

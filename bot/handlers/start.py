@@ -1,31 +1,36 @@
-"""Onboarding: /start greets the user and creates their account; /help lists commands."""
+"""Onboarding: /start greets the user and creates their account (with a code from the
+extension's deep link, it links their browser too); /help lists the commands."""
 
 from __future__ import annotations
 
 from aiogram import Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from core.users import upsert_telegram_user
+from bot.handlers.link import bind
+from bot.identity import sender, upsert_sender
 
 router = Router(name="start")
 
 
+@router.message(CommandStart(deep_link=True))
+async def start_with_code(
+    message: Message, command: CommandObject, db: AsyncSession, queue: Redis
+) -> None:
+    """`/start <code>`, sent by the extension's `t.me/<bot>?start=<code>` link."""
+    user = await sender(db, message)
+    await bind(message, db, queue, user, command.args or "")
+
+
 @router.message(CommandStart())
 async def start(message: Message, db: AsyncSession) -> None:
-    assert message.from_user is not None
-    sender = message.from_user
-    _, created = await upsert_telegram_user(
-        db,
-        telegram_id=sender.id,
-        chat_id=message.chat.id,
-        first_name=sender.first_name,
-        language=sender.language_code,
-    )
+    user, created = await upsert_sender(db, message)
+    await db.commit()
     template = texts.WELCOME_NEW if created else texts.WELCOME_BACK
-    await message.answer(template.format(name=texts.quote(sender.first_name)))
+    await message.answer(template.format(name=texts.quote(user.first_name)))
 
 
 @router.message(Command("help"))

@@ -1,0 +1,45 @@
+"""Every inline button's payload. Prefixes are short: `callback_data` holds 64 bytes at most."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class FocusLength(CallbackData, prefix="fl"):
+    """A session length picked in the `/focus` wizard; 0 means "type it"."""
+
+    minutes: int
+
+
+class ReviewOpen(CallbackData, prefix="ro"):
+    """ "Review now" on a finished session."""
+
+    session: int
+
+
+class ReviewStep(CallbackData, prefix="rv"):
+    """A button inside the review form of one session."""
+
+    session: int
+    action: str
+    value: str = ""
+
+
+class SettingsAction(CallbackData, prefix="st"):
+    action: str
+    value: str = ""
+
+
+class HostCategory(CallbackData, prefix="hc"):
+    """A host (by a short digest, hosts can be 253 bytes) and the category chosen for it."""
+
+    digest: str
+    category: str = ""
+
+
+class DeviceRevoke(CallbackData, prefix="dv"):
+    device: int
+
+
+class ForgetConfirm(CallbackData, prefix="fg"):
+    confirm: bool

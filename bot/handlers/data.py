@@ -1,0 +1,63 @@
+"""The user's data: /privacy, /export (a JSON document) and /forget (after a confirmation)."""
+
+from __future__ import annotations
+
+import json
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards
+from bot.callbacks import ForgetConfirm
+from bot.identity import sender
+from bot.texts import data as texts
+from core.export import export_user, forget_user
+from core.models import utcnow
+from core.users import get_by_telegram_id
+
+router = Router(name="data")
+
+
+@router.message(Command("privacy"))
+async def privacy(message: Message) -> None:
+    await message.answer(texts.PRIVACY)
+
+
+@router.message(Command("export"))
+async def export(message: Message, db: AsyncSession) -> None:
+    user = await sender(db, message)
+    document = await export_user(db, user.id)
+    await db.commit()
+    body = json.dumps(document, ensure_ascii=False, indent=2).encode()
+    name = f"qtime-export-{utcnow():%Y-%m-%d}.json"
+    await message.answer_document(
+        BufferedInputFile(body, filename=name), caption=texts.EXPORT_CAPTION
+    )
+
+
+@router.message(Command("forget"))
+async def forget(message: Message) -> None:
+    await message.answer(texts.FORGET_CONFIRM, reply_markup=keyboards.forget_confirm())
+
+
+@router.callback_query(ForgetConfirm.filter())
+async def forget_confirmed(
+    callback: CallbackQuery, callback_data: ForgetConfirm, db: AsyncSession, state: FSMContext
+) -> None:
+    await callback.answer()
+    if not isinstance(callback.message, Message):
+        return
+    if not callback_data.confirm:
+        await callback.message.edit_text(texts.KEPT)
+        return
+    user = await get_by_telegram_id(db, callback.from_user.id)
+    if user is None:
+        await callback.message.edit_text(texts.NOTHING_TO_FORGET)
+        return
+    counts = await forget_user(db, user.id)
+    await db.commit()
+    await state.clear()
+    await callback.message.edit_text(texts.FORGOT.format(**counts))

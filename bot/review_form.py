@@ -1,0 +1,100 @@
+"""The review form's moving parts shared by its handlers: the open-form check and navigation.
+
+The form lives in the FSM data (JSON-safe) as a dict: the session and message ids, the
+goal, the measured hosts, and the answers so far. One message shows it, edited in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot
+from aiogram.filters import Filter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery
+
+from bot import keyboards
+from bot.callbacks import ReviewStep
+from bot.notify import edit_text
+from bot.states import ReviewForm
+from bot.texts import review as texts
+from core.reviews import ReviewAnswers
+
+Form = dict[str, Any]
+ORDER: tuple[State, ...] = (
+    ReviewForm.activities,
+    ReviewForm.goal,
+    ReviewForm.quality,
+    ReviewForm.distraction,
+    ReviewForm.solutions,
+    ReviewForm.note,
+    ReviewForm.summary,
+)
+
+
+def step_name(state: State) -> str:
+    assert state.state is not None
+    return state.state.split(":", 1)[1]
+
+
+class OpenForm(Filter):
+    """Passes a button of the form being filled in, handing it over as `form`."""
+
+    async def __call__(
+        self, callback: CallbackQuery, callback_data: ReviewStep, state: FSMContext
+    ) -> bool | dict[str, Any]:
+        form = await state.get_data()
+        if not is_current(form, callback, callback_data):
+            return False
+        return {"form": form}
+
+
+def is_current(form: Form, callback: CallbackQuery, callback_data: ReviewStep) -> bool:
+    message = callback.message
+    return (
+        form.get("session") == callback_data.session
+        and message is not None
+        and form.get("message") == message.message_id
+    )
+
+
+async def show(bot: Bot, form: Form, state: State) -> None:
+    """Render the form at `state` into its message."""
+    if state == ReviewForm.summary:
+        text, markup = texts.summary(form), keyboards.review_summary(form["session"])
+    elif state == ReviewForm.choosing_edit:
+        text = texts.summary(form) + "\n\n" + texts.EDIT_WHICH
+        markup = keyboards.review_edit_choices(form["session"])
+    else:
+        name = step_name(state)
+        text, markup = texts.step(name, form), keyboards.review_step(name, form)
+    await edit_text(bot, form["chat"], form["message"], text, markup)
+
+
+async def go(bot: Bot, fsm: FSMContext, form: Form, state: State) -> None:
+    """Save the form, move to `state` and show it."""
+    form["editing"] = form.get("editing", False) and state != ReviewForm.summary
+    await fsm.set_state(state)
+    await fsm.set_data(form)
+    await show(bot, form, state)
+
+
+async def advance(bot: Bot, fsm: FSMContext, form: Form, current: State) -> None:
+    """After an answer: the next step, or back to the summary when editing one answer."""
+    if form.get("editing"):
+        await go(bot, fsm, form, ReviewForm.summary)
+        return
+    await go(bot, fsm, form, ORDER[ORDER.index(current) + 1])
+
+
+def answers(form: Form) -> ReviewAnswers:
+    return ReviewAnswers(
+        goal_result=str(form.get("goal_result") or ""),
+        quality=int(form.get("quality") or 0),
+        distraction=int(form.get("distraction") or 0),
+        solutions=list(form.get("solutions", [])),
+        extra_activities=form.get("extra"),
+        solutions_other=form.get("other"),
+        note=form.get("note"),
+    )

@@ -1,0 +1,41 @@
+"""Texts about the user's data: privacy, export, forget, devices."""
+
+from __future__ import annotations
+
+PRIVACY = (
+    "🔒 <b>What Quality Time stores</b>\n"
+    "• Your Telegram name, chat, time zone and settings.\n"
+    "• Your focus sessions: goal, start, end.\n"
+    "• During a session only: the site that had your attention (the host, like "
+    "<code>github.com</code>, never the full address), when, and whether you were idle or "
+    "audio played. Page titles only if you turn them on in /settings. Nothing outside a "
+    "session, nothing from incognito windows or hosts you exclude.\n"
+    "• Your reviews and their analyses, and your weekly reports.\n\n"
+    "<b>What the AI sees</b> (only with AI on and an AI provider set up)\n"
+    "Totals only: hosts and minutes, the measured figures, your goal, grades, "
+    "solutions and note; titles only if you turned them on. Never full addresses, "
+    "never your name.\n\n"
+    "/export downloads all of it. /forget deletes all of it."
+)
+EXPORT_CAPTION = "📦 All your Quality Time data."
+FORGET_CONFIRM = (
+    "🗑 Delete <b>everything</b> Quality Time stores about you: sessions, browser activity, "
+    "reviews, analyses, reports, devices and settings? This cannot be undone."
+)
+FORGET_YES = "Delete everything"
+FORGET_NO = "Keep my data"
+FORGOT = (
+    "🗑 Done. I deleted your account and {sessions} sessions, {events} activity records, "
+    "{reviews} reviews, {analyses} analyses, {weekly_reports} weekly reports, "
+    "{devices} devices and {host_rules} host categories.\n"
+    "Linked browsers stop tracking now. Send /start to begin again."
+)
+KEPT = "Nothing was deleted."
+NOTHING_TO_FORGET = "There is nothing stored about you."
+
+DEVICES = "💻 <b>Linked browsers</b>\n{lines}\n\nTap one to revoke it."
+DEVICE_LINE = "• {name}: last seen {seen}"
+NO_DEVICES = "No browser is linked. /link gives a code for the extension."
+NEVER = "never"
+REVOKE = "Revoke {name}"
+REVOKED = "Revoked."

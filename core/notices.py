@@ -1,0 +1,167 @@
+"""Messages a session owes its user: "time's up" once, then at most one review reminder.
+
+Each is claimed in the database before it is sent, so it goes out at most once; a
+send that fails for a passing reason releases the claim, and a retry or the reconcile
+sweep sends it later. Sessions older than a day are left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.models import FocusSession, SessionStatus, User, utcnow
+from core.sessions import end_session, mark_due
+
+DUE_EARLY = timedelta(seconds=5)  # a worker's clock may run a little ahead of ours
+REMINDER_AFTER = timedelta(hours=1)
+SWEEP_DELAY = timedelta(seconds=30)  # the deferred job's turn before the sweep steps in
+STALE_AFTER = timedelta(days=1)
+SWEEP_BATCH = 500
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a message about one session needs, read before the transaction ends."""
+
+    session_id: int
+    user_id: int
+    chat_id: int
+    timezone: str
+    goal: str
+    planned_end: datetime
+
+
+async def claim_due(
+    db: AsyncSession, session_id: int, *, now: datetime | None = None
+) -> Notice | None:
+    """End a session whose time is up and claim its "time's up"; None when none is owed."""
+    now = now or utcnow()
+    session = await db.get(FocusSession, session_id)
+    if session is None or session.due_notified_at is not None:
+        return None
+    if session.status == SessionStatus.active:
+        if session.planned_end > now + DUE_EARLY:
+            return None
+        await mark_due(db, session_id)
+    elif not _ended_by_time(session):
+        return None  # ended early or dropped: the user already got their answer
+    session.due_notified_at = now
+    await db.flush()
+    return await _notice(db, session, now)
+
+
+async def claim_reminder(
+    db: AsyncSession, session_id: int, *, now: datetime | None = None
+) -> Notice | None:
+    """Claim the single reminder of a session still waiting for its review."""
+    now = now or utcnow()
+    session = await db.get(FocusSession, session_id)
+    if (
+        session is None
+        or session.status != SessionStatus.ended
+        or session.due_notified_at is None
+        or session.due_notified_at > now - REMINDER_AFTER + DUE_EARLY
+        or session.reminded_at is not None
+    ):
+        return None
+    session.reminded_at = now
+    await db.flush()
+    return await _notice(db, session, now)
+
+
+async def release_due(db: AsyncSession, session_id: int) -> None:
+    session = await db.get(FocusSession, session_id)
+    if session is not None:
+        session.due_notified_at = None
+        await db.flush()
+
+
+async def release_reminder(db: AsyncSession, session_id: int) -> None:
+    session = await db.get(FocusSession, session_id)
+    if session is not None:
+        session.reminded_at = None
+        await db.flush()
+
+
+async def owing_due(db: AsyncSession, *, now: datetime | None = None) -> list[FocusSession]:
+    """Sessions past their end whose "time's up" has not gone out (the sweep's list)."""
+    now = now or utcnow()
+    result = await db.execute(
+        select(FocusSession)
+        .where(
+            FocusSession.due_notified_at.is_(None),
+            FocusSession.planned_end <= now - SWEEP_DELAY,
+            FocusSession.planned_end > now - STALE_AFTER,
+            or_(
+                FocusSession.status == SessionStatus.active,
+                (FocusSession.status == SessionStatus.ended)
+                & (FocusSession.ended_at >= FocusSession.planned_end),
+            ),
+        )
+        .order_by(FocusSession.planned_end)
+        .limit(SWEEP_BATCH)
+    )
+    return list(result.scalars())
+
+
+async def owing_reminder(db: AsyncSession, *, now: datetime | None = None) -> list[int]:
+    """Sessions still unreviewed a while after "time's up", not yet reminded."""
+    now = now or utcnow()
+    result = await db.execute(
+        select(FocusSession.id)
+        .where(
+            FocusSession.status == SessionStatus.ended,
+            FocusSession.reminded_at.is_(None),
+            FocusSession.due_notified_at <= now - REMINDER_AFTER - SWEEP_DELAY,
+            FocusSession.due_notified_at > now - STALE_AFTER,
+        )
+        .order_by(FocusSession.id)
+        .limit(SWEEP_BATCH)
+    )
+    return list(result.scalars())
+
+
+def _ended_by_time(session: FocusSession) -> bool:
+    return (
+        session.status == SessionStatus.ended
+        and session.ended_at is not None
+        and session.ended_at >= session.planned_end
+    )
+
+
+async def _notice(db: AsyncSession, session: FocusSession, now: datetime) -> Notice | None:
+    user = await db.get(User, session.user_id)
+    if user is None or not user.active or session.planned_end < now - STALE_AFTER:
+        return None
+    return Notice(
+        session_id=session.id,
+        user_id=user.id,
+        chat_id=user.chat_id,
+        timezone=user.timezone,
+        goal=session.goal,
+        planned_end=session.planned_end,
+    )
+
+
+async def end_early(db: AsyncSession, user_id: int, *, now: datetime | None = None) -> FocusSession:
+    """End the running session now; the caller offers the review at once, so no "time's up"."""
+    now = now or utcnow()
+    session = await end_session(db, user_id, now=now)
+    session.due_notified_at = now
+    await db.flush()
+    return session
+
+
+async def running(
+    db: AsyncSession, session_id: int, *, now: datetime | None = None
+) -> Notice | None:
+    """The notice data of a session still running, for its start message."""
+    now = now or utcnow()
+    session = await db.get(FocusSession, session_id)
+    if session is None or session.status != SessionStatus.active or session.planned_end <= now:
+        return None
+    return await _notice(db, session, now)

@@ -1,0 +1,171 @@
+"""Session messages: "time's up" when the declared time ends, one review reminder, and the
+note that a session started from the browser.
+
+Each message is claimed in the database (or, for the start note, in Redis) before it is
+sent, so a re-run job never sends it twice; a send that fails for a passing reason
+(network, Telegram 5xx, long flood control) releases the claim and retries.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from arq import Retry
+from arq.constants import result_key_prefix
+from arq.worker import func
+from redis.exceptions import RedisError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import keyboards
+from bot.notify import Notifier
+from bot.texts import focus as texts
+from bot.texts import local_time, quote
+from core import events_bus, notices
+from core.db import transaction
+from core.models import utcnow
+from core.queue import REVIEW_REMINDER, SESSION_DUE, SESSION_STARTED, enqueue
+from core.resources import Resources
+
+log = logging.getLogger(__name__)
+
+PASSING = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
+RETRY_SECONDS = 15
+STARTED_FLAG_TTL = int(timedelta(days=1).total_seconds())
+
+
+def due_job_id(session_id: int) -> str:
+    return f"due:{session_id}"
+
+
+def reminder_job_id(session_id: int) -> str:
+    return f"remind:{session_id}"
+
+
+async def session_due(ctx: dict[str, Any], session_id: int) -> str:
+    """The declared time is over: end the session and offer its review."""
+    resources: Resources = ctx["resources"]
+    notice = await _offer_review(
+        ctx, session_id, notices.claim_due, notices.release_due, texts.TIMES_UP
+    )
+    if notice is None:
+        return "nothing owed"
+    await events_bus.publish(resources.redis, notice.user_id, events_bus.SESSION)
+    await enqueue(
+        resources.redis,
+        REVIEW_REMINDER,
+        session_id,
+        job_id=reminder_job_id(session_id),
+        defer_until=utcnow() + notices.REMINDER_AFTER,
+    )
+    return "sent"
+
+
+async def review_reminder(ctx: dict[str, Any], session_id: int) -> str:
+    """The one nudge for a session still waiting for its review."""
+    notice = await _offer_review(
+        ctx, session_id, notices.claim_reminder, notices.release_reminder, texts.REMINDER
+    )
+    return "nothing owed" if notice is None else "sent"
+
+
+async def notify_session_started(ctx: dict[str, Any], session_id: int) -> str:
+    """A session started from the browser: say so in the chat, and schedule its end."""
+    resources: Resources = ctx["resources"]
+    async with transaction(resources.sessionmaker) as db:
+        notice = await notices.running(db, session_id)
+    if notice is None:
+        return "not running"
+    await enqueue(
+        resources.redis,
+        SESSION_DUE,
+        session_id,
+        job_id=due_job_id(session_id),
+        defer_until=notice.planned_end,
+    )
+    flag = f"qtime:notice:started:{session_id}"
+    try:
+        if not await resources.redis.set(flag, 1, nx=True, ex=STARTED_FLAG_TTL):
+            return "already sent"
+    except (RedisError, OSError) as exc:
+        raise Retry(defer=RETRY_SECONDS) from exc
+    text = texts.STARTED_FROM_BROWSER.format(
+        goal=quote(notice.goal), end=local_time(notice.planned_end, notice.timezone)
+    )
+    notifier = Notifier(ctx["bot"], resources.sessionmaker)
+    try:
+        await notifier.send_text(notice.chat_id, text)
+    except PASSING as exc:
+        await resources.redis.delete(flag)
+        raise Retry(defer=ctx.get("job_try", 1) * RETRY_SECONDS) from exc
+    return "sent"
+
+
+async def _offer_review(
+    ctx: dict[str, Any],
+    session_id: int,
+    claim: Callable[[AsyncSession, int], Awaitable[notices.Notice | None]],
+    release: Callable[[AsyncSession, int], Awaitable[None]],
+    template: str,
+) -> notices.Notice | None:
+    """Claim a message, then send it with a Review now button; None when none is owed.
+
+    On a passing failure the claim is released and the job retries.
+    """
+    resources: Resources = ctx["resources"]
+    async with transaction(resources.sessionmaker) as db:
+        notice = await claim(db, session_id)
+    if notice is None:
+        return None
+    notifier = Notifier(ctx["bot"], resources.sessionmaker)
+    try:
+        await notifier.send_text(
+            notice.chat_id,
+            template.format(goal=quote(notice.goal)),
+            reply_markup=keyboards.review_now(notice.session_id),
+        )
+    except PASSING as exc:
+        async with transaction(resources.sessionmaker) as db:
+            await release(db, notice.session_id)
+        log.info("send failed, will retry", extra={"session_id": notice.session_id})
+        raise Retry(defer=ctx.get("job_try", 1) * RETRY_SECONDS) from exc
+    return notice
+
+
+async def reconcile_sessions(ctx: dict[str, Any]) -> int:
+    """The sweep: queue again each "time's up" and reminder that is owed but was not sent.
+
+    Covers a lost enqueue (Redis down at /focus), a job lost with its worker, and deferred
+    jobs arq let expire. Job ids are deterministic, so a job still queued is not doubled.
+    """
+    resources: Resources = ctx["resources"]
+    async with transaction(resources.sessionmaker) as db:
+        due = [session.id for session in await notices.owing_due(db)]
+        reminders = await notices.owing_reminder(db)
+    queued = 0
+    for name, ids, job_id in (
+        (SESSION_DUE, due, due_job_id),
+        (REVIEW_REMINDER, reminders, reminder_job_id),
+    ):
+        for session_id in ids:
+            key = job_id(session_id)
+            try:  # a job arq gave up on keeps its result, and blocks its id, for an hour
+                await resources.redis.delete(result_key_prefix + key)
+            except (RedisError, OSError):
+                return queued  # Redis is down: the next sweep tries again
+            if not await enqueue(resources.redis, name, session_id, job_id=key):
+                return queued
+            queued += 1
+    if queued:
+        log.info("re-enqueued session messages", extra={"count": queued})
+    return queued
+
+
+FUNCTIONS = [
+    func(session_due, name=SESSION_DUE),
+    func(review_reminder, name=REVIEW_REMINDER),
+    func(notify_session_started, name=SESSION_STARTED),
+]

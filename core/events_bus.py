@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
@@ -46,17 +48,23 @@ async def publish(
     return True
 
 
-async def subscribe(redis: Redis, user_id: int) -> AsyncIterator[BusMessage]:
-    """The user's messages until the caller stops; raises RedisError if Redis drops."""
+@asynccontextmanager
+async def subscription(redis: Redis, user_id: int) -> AsyncIterator[AsyncIterator[BusMessage]]:
+    """Subscribed on entry, so nothing published afterwards is missed; the iterator raises
+    RedisError if Redis drops."""
     pubsub = redis.pubsub(ignore_subscribe_messages=True)
     try:
         await pubsub.subscribe(channel(user_id))
-        async for raw in pubsub.listen():
-            message = _decode(raw.get("data"))
-            if message is not None:
-                yield message
+        yield _messages(pubsub)
     finally:
         await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+
+
+async def _messages(pubsub: PubSub) -> AsyncIterator[BusMessage]:
+    async for raw in pubsub.listen():
+        message = _decode(raw.get("data"))
+        if message is not None:
+            yield message
 
 
 def _decode(raw: object) -> BusMessage | None:

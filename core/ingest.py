@@ -124,7 +124,7 @@ async def plan_batch(
             plan.dropped += 1
             continue
         session_id, start, end = window
-        title = event.title[:STORED_TITLE_CHARS] if user.track_titles and event.title else None
+        title = _clean_title(event.title) if user.track_titles and event.title else None
         plan.rows.append(
             {
                 "id": event.id,
@@ -140,6 +140,11 @@ async def plan_batch(
             }
         )
     return plan
+
+
+def _clean_title(title: str) -> str | None:
+    """One line of text; without NUL, which PostgreSQL refuses in text."""
+    return " ".join(title.replace("\x00", "").split())[:STORED_TITLE_CHARS] or None
 
 
 Window = tuple[int, datetime, datetime]

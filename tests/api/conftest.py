@@ -33,6 +33,16 @@ def api_settings(
     return make_settings(database={"url": database_url}, telegram={"api_url": fake_telegram.url})
 
 
+@pytest.fixture
+def no_redis_settings(make_settings: Callable[..., Settings], database_url: str) -> Settings:
+    """Redis (and the Bot API) at a closed port: what the API does when they are down."""
+    return make_settings(
+        database={"url": database_url},
+        redis={"url": "redis://127.0.0.1:9/0"},
+        telegram={"api_url": "http://127.0.0.1:9"},
+    )
+
+
 async def running(settings: Settings) -> AsyncIterator[FastAPI]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -84,13 +84,8 @@ async def test_bad_time_zone_is_422(client: httpx.AsyncClient) -> None:
     assert "time zone" in answer.json()["detail"]
 
 
-async def test_without_bot_api_the_code_still_comes(
-    make_settings: Callable[..., Settings], database_url: str, redis: Any
-) -> None:
-    offline = make_settings(
-        database={"url": database_url}, telegram={"api_url": "http://127.0.0.1:9"}
-    )
-    async for app in running(offline):
+async def test_without_bot_api_the_code_still_comes(no_redis_settings: Settings) -> None:
+    async for app in running(no_redis_settings):
         async with client_for(app) as client:
             body = (await client.post("/v1/pairings", json=BERLIN)).json()
     assert body["deep_link"] is None and len(body["code"]) == 8
@@ -172,16 +167,21 @@ async def test_guessing_limit_is_shared_by_api_instances(
 
 
 async def test_guessing_is_limited_without_redis(
-    make_settings: Callable[..., Settings], database_url: str, sessionmaker: SessionMaker
+    no_redis_settings: Settings, sessionmaker: SessionMaker
 ) -> None:
     code = await bot_code(sessionmaker)
-    no_redis = make_settings(
-        database={"url": database_url},
-        redis={"url": "redis://127.0.0.1:9/0"},
-        telegram={"api_url": "http://127.0.0.1:9"},
-    )
-    async for app in running(no_redis):
+    async for app in running(no_redis_settings):
         async with client_for(app) as client:
             await guess_until_blocked(client)
             answer = await client.post("/v1/pairings/redeem", json={"code": code, **BERLIN})
     assert answer.status_code == 429
+
+
+@pytest.mark.parametrize("name", ["nul\x00byte", "lone\ud800surrogate", "x" * 201])
+async def test_hostile_device_names_are_422(client: httpx.AsyncClient, name: str) -> None:
+    body = json.dumps({"device_name": name, "timezone": "UTC"})  # ASCII-escaped, as sent
+    answer = await client.post(
+        "/v1/pairings", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 422
+    assert answer.json()["detail"]

@@ -83,7 +83,7 @@ async def post_events(request: Request, caller: CallerDep, context: ContextDep) 
     try:
         batch = parse_batch(raw)
     except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_context=False)
+        errors = exc.errors(include_url=False, include_context=False, include_input=False)
         raise RequestValidationError(
             [{**error, "loc": ("body", *error["loc"])} for error in errors]
         ) from None

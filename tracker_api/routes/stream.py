@@ -30,22 +30,27 @@ log = logging.getLogger(__name__)
 
 RESUBSCRIBE_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 RETRY_MS = 3000  # how soon the browser's EventSource reconnects
+RELOAD = events_bus.BusMessage(events_bus.SESSION, {})
 
 
 async def _bus(redis: Redis, user_id: int) -> AsyncIterator[events_bus.BusMessage]:
-    """The user's messages, riding out Redis outages; a reconnect yields a session hint."""
+    """The user's messages, riding out Redis outages. Each (re)subscription first yields a
+    session hint, so the state is sent after the point from which no change is missed."""
     failures = 0
     while True:
         try:
-            async for message in events_bus.subscribe(redis, user_id):
+            async with events_bus.subscription(redis, user_id) as messages:
                 failures = 0
-                yield message
+                yield RELOAD
+                async for message in messages:
+                    yield message
         except (RedisError, OSError) as exc:
+            if failures == 0:
+                yield RELOAD  # the state now, even if live changes must wait for Redis
             delay = RESUBSCRIBE_DELAYS[min(failures, len(RESUBSCRIBE_DELAYS) - 1)]
             log.info("stream lost Redis", extra={"error": type(exc).__name__, "retry_in": delay})
             failures += 1
             await asyncio.sleep(delay)
-            yield events_bus.BusMessage(events_bus.SESSION, {})
 
 
 async def _session_event(context: ApiContext, user_id: int) -> ServerSentEvent:
@@ -58,7 +63,6 @@ async def _session_event(context: ApiContext, user_id: int) -> ServerSentEvent:
 async def stream(caller: CallerDep, context: ContextDep) -> AsyncIterator[ServerSentEvent]:
     """`session` (data: the same object as GET /v1/session) on connect and on every change;
     `analysis` (data: `{"review_id": int}`) when a review's analysis is ready."""
-    yield await _session_event(context, caller.user_id)
     async for message in _bus(context.resources.redis, caller.user_id):
         if message.event == events_bus.SESSION:
             yield await _session_event(context, caller.user_id)

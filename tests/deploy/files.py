@@ -62,11 +62,13 @@ def exec_form(name: str) -> list[str]:
     return found
 
 
-def image_argv(command: str | list[str] | None) -> list[str]:
+def image_argv(command: str | list[str] | None, entrypoint: list[str] | None = None) -> list[str]:
     """What a container of our image runs: the ENTRYPOINT, then the command or the CMD.
 
     Fly's process groups and release command, like compose's `command:`, replace only the CMD.
     """
+    if entrypoint is not None:
+        return entrypoint + (shlex.split(command) if isinstance(command, str) else command or [])
     if command is None:
         args = exec_form("CMD")
     elif isinstance(command, str):

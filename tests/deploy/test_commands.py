@@ -46,7 +46,9 @@ def test_fly_migrates_before_each_release() -> None:
 def test_compose_runs_migrate_once_then_api_bot_and_worker() -> None:
     services = files.our_services()
     ran = {
-        name: assert_qtime(files.image_argv(s.get("command")), f"compose {name}")
+        name: assert_qtime(
+            files.image_argv(s.get("command"), s.get("entrypoint")), f"compose {name}"
+        )
         for name, s in services.items()
     }
     assert ran == {"migrate": "migrate", "app": "api", "bot": "bot", "worker": "worker"}

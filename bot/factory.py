@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
@@ -67,7 +67,8 @@ def create_dispatcher(sessionmaker: SessionMaker, redis: ArqRedis) -> Dispatcher
     dispatcher.update.outer_middleware(SkipDuplicateUpdates(redis))
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     # Commands first: they work in the middle of any form; the forms' text handlers follow.
-    dispatcher.include_routers(
+    _include(
+        dispatcher,
         errors.router,
         start.router,
         link.router,
@@ -80,6 +81,20 @@ def create_dispatcher(sessionmaker: SessionMaker, redis: ArqRedis) -> Dispatcher
         review_summary.router,
     )
     return dispatcher
+
+
+def _include(dispatcher: Dispatcher, *routers: Router) -> None:
+    """Attach the feature routers, taking them from a Dispatcher built earlier in this process.
+
+    Routers are module-level and hold no state, but aiogram lets a router have one parent;
+    a bot restarted inside one process (tests, `qtime up` recovering) builds a new one.
+    """
+    for router in routers:
+        previous = router.parent_router
+        if previous is not None:
+            previous.sub_routers.remove(router)
+            router._parent_router = None  # aiogram offers no public way to detach
+    dispatcher.include_routers(*routers)
 
 
 async def set_commands(bot: Bot) -> None:

@@ -78,7 +78,7 @@ def hosts(shown: list[tuple[str, str, str]]) -> Markup:
     """`shown`: (host, digest, category) per host."""
     builder = InlineKeyboardBuilder()
     for host, digest, category in shown:
-        mark = texts.CATEGORIES.get(category, "▫️")[:1]
+        mark = texts.MARKS.get(category, "▫️")
         builder.button(text=f"{mark} {host}", callback_data=HostCategory(digest=digest))
     _action(builder, texts.BACK, "back")
     builder.adjust(1)

@@ -100,8 +100,7 @@ async def hosts_page(db: AsyncSession, user: User) -> tuple[str, keyboards.Marku
         return texts.NO_HOSTS, keyboards.back()
     shown = [(host, digest(host), categorize(host, rules).value) for host in hosts]
     lines = [
-        texts.HOST_LINE.format(mark=texts.CATEGORIES.get(c, "▫️")[:1], host=quote(h))
-        for h, _, c in shown
+        texts.HOST_LINE.format(mark=texts.MARKS.get(c, "▫️"), host=quote(h)) for h, _, c in shown
     ]
     return texts.HOSTS.format(lines="\n".join(lines)), keyboards.hosts(shown)
 

@@ -30,6 +30,7 @@ HOSTS = (
 NO_HOSTS = "🏷 No hosts yet: they appear here after a tracked session."
 HOST_LINE = "{mark} {host}"
 ASK_CATEGORY = "How should <b>{host}</b> count? Now: {category}."
+MARKS = {"on_task": "✅", "neutral": "▫️", "distracting": "⚠️"}
 CATEGORIES = {"on_task": "✅ On-task", "neutral": "▫️ Neutral", "distracting": "⚠️ Distracting"}
 UNKNOWN_HOST = "That host is no longer in the list."
 SAVED = "Saved."

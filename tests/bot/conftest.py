@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+import uvicorn
 from arq.worker import Worker
 from redis.asyncio import Redis
 from sqlalchemy import select, update
@@ -21,21 +23,31 @@ from jobs.worker import build_worker
 from qtime.run import run_bot
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_models import FakeMessage, FakeUser
+from tracker_api.app import create_app
+
+
+@pytest.fixture
+def bot_database_url(sqlite_url: str) -> str:
+    """SQLite; a test module overrides it with `database_url` to run on PostgreSQL too."""
+    return sqlite_url
 
 
 @pytest.fixture
 def bot_settings(
     make_settings: Callable[..., Settings],
-    sqlite_url: str,
+    bot_database_url: str,
     redis: Redis,
     fake_telegram: FakeTelegram,
 ) -> Settings:
-    return make_settings(database={"url": sqlite_url}, telegram={"api_url": fake_telegram.url})
+    return make_settings(
+        database={"url": bot_database_url}, telegram={"api_url": fake_telegram.url}
+    )
 
 
 @pytest.fixture
-async def db_of(bot_settings: Settings) -> AsyncIterator[SessionMaker]:
-    engine = create_engine(bot_settings.database_url)
+async def db_of(bot_database_url: str) -> AsyncIterator[SessionMaker]:
+    """The test's own sessions on the database the bot uses."""
+    engine = create_engine(bot_database_url)
     yield create_sessionmaker(engine)
     await engine.dispose()
 
@@ -70,6 +82,55 @@ async def polling_bot(
     await bot.stop()
 
 
+WEBHOOK_SECRET = "test-webhook-secret_0123"
+
+
+class WebhookApi:
+    """`qtime api` in webhook mode on a loopback port: Telegram (the fake) pushes to it."""
+
+    def __init__(
+        self, make_settings: Callable[..., Settings], database_url: str, telegram_url: str
+    ) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.settings = make_settings(
+            database={"url": database_url},
+            telegram={"api_url": telegram_url, "mode": "webhook", "webhook_secret": WEBHOOK_SECRET},
+            api={"public_url": self.url},
+        )
+        self._server: uvicorn.Server | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        config = uvicorn.Config(create_app(self.settings), log_config=None, lifespan="on")
+        self._server = uvicorn.Server(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=[self.sock]))
+        while not self._server.started:
+            if self._task.done():
+                self._task.result()
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await self._task
+        self.sock.close()
+
+
+@pytest.fixture
+async def webhook_api(
+    make_settings: Callable[..., Settings],
+    bot_database_url: str,
+    redis: Redis,
+    fake_telegram: FakeTelegram,
+) -> AsyncIterator[WebhookApi]:
+    api = WebhookApi(make_settings, bot_database_url, fake_telegram.url)
+    await api.start()
+    yield api
+    await api.stop()
+
+
 class Chat:
     """One Telegram user talking to the bot through the fake."""
 
@@ -85,13 +146,14 @@ class Chat:
 
     async def press(
         self, message: FakeMessage, button: str, expect: str | None = None
-    ) -> FakeMessage | None:
-        """Press a button; wait until it is answered (and for `expect` to show)."""
+    ) -> FakeMessage:
+        """Press a button and wait for its answer; the bot's message with `expect` after it
+        (the pressed message when `expect` is None)."""
         since = self.fake.seq
         query = self.fake.click(self.user, message, text=button)
         await self.fake.wait_until(lambda: query.answered, what="the button's answer")
         if expect is None:
-            return None
+            return message
         return await self.fake.wait_for_text(self.user, expect, since=since)
 
     async def press_data(self, message: FakeMessage, data: str) -> str | None:
@@ -186,3 +248,30 @@ def no_errors(fake: FakeTelegram, *allowed: str) -> Any:
         c for c in fake.errors[before:] if not any(a in (c.description or "") for a in allowed)
     ]
     assert failed == [], [(c.method, c.description) for c in failed]
+
+
+async def times_up(
+    chat: Chat, sessionmaker: SessionMaker, redis: Redis, settings: Settings, goal: str
+) -> FakeMessage:
+    """/focus, then time travel to its end: the "time's up" message with Review now."""
+    await chat.say(f"/focus 25 {goal}", "Focus on")
+    user = await user_of(sessionmaker, chat.user.id)
+    session = await last_session(sessionmaker, user.id)
+    await travel_to_end(redis, sessionmaker, session.id)
+    await run_jobs(settings, redis)
+    return await chat.fake.wait_for_text(chat.user, f"Time's up: {goal}")
+
+
+async def fill_form(
+    chat: Chat, message: FakeMessage, quality: str = "3", *, opened: bool = False
+) -> FakeMessage:
+    """To the summary with the quickest answers: from "Review now", or from the goal step
+    when the form is `opened` and its first step answered."""
+    if not opened:
+        await chat.press(message, "Review now", "Anything else you did?")
+        await chat.press(message, "Skip", "Did you achieve your goal?")
+    await chat.press(message, "Yes", "How good was your focus?")
+    await chat.press(message, quality, "How distracted were you?")
+    await chat.press(message, "2", "What helped you focus?")
+    await chat.press(message, "Done ✓", "Anything to note")
+    return await chat.press(message, "Skip", "check and submit")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
 
@@ -9,7 +10,10 @@ from core.db import SessionMaker
 from core.models import Analysis, AnalysisStatus, FocusSession, Review, SessionStatus
 from core.settings import Settings
 from tests.bot.conftest import (
+    WEBHOOK_SECRET,
     Chat,
+    PollingBot,
+    WebhookApi,
     add_events,
     last_session,
     no_errors,
@@ -18,6 +22,12 @@ from tests.bot.conftest import (
     user_of,
 )
 from tests.fakes.telegram import FakeTelegram
+
+
+@pytest.fixture
+def bot_database_url(database_url: str) -> str:
+    """The whole conversation runs on SQLite and on PostgreSQL."""
+    return database_url
 
 
 async def converse(
@@ -43,13 +53,12 @@ async def converse(
     assert times_up.button_texts == ["Review now"]
 
     form = await chat.press(times_up, "Review now", "Anything else you did?")
-    assert form is not None and form.message_id == times_up.message_id
+    assert form.message_id == times_up.message_id
     assert "github.com: 15 min" in form.content and "youtube.com: 6 min" in form.content
     form = await chat.say("also answered two emails", "Did you achieve your goal?")
     await chat.press(form, "Partly", "How good was your focus?")
     await chat.press(form, "4", "How distracted were you?")
     form = await chat.press(form, "2", "What helped you focus?")
-    assert form is not None
     await chat.press(form, "📵 Phone away")
     await chat.press(chat.last, "🍅 Pomodoro")
     form = await chat.say("coffee first", "Other: coffee first")
@@ -62,9 +71,9 @@ async def converse(
     await chat.press(summary, "Edit", "Which answer do you want to change?")
     await chat.press(summary, "Quality", "How good was your focus?")
     summary = await chat.press(summary, "5", "check and submit")
-    assert summary is not None and "Quality: 5/5" in summary.content
+    assert "Quality: 5/5" in summary.content
     analysing = await chat.press(summary, "Submit ✓", "Analysing your session")
-    assert analysing is not None and analysing.message_id == times_up.message_id
+    assert analysing.message_id == times_up.message_id
     assert analysing.buttons == []
 
 
@@ -100,3 +109,43 @@ async def test_full_conversation_polling(
     await assert_stored(db_of, redis, alice.user.id, times_up.message_id)
     menu = [c["command"] for c in fake_telegram.commands[next(iter(fake_telegram.commands))]]
     assert {"focus", "done", "cancel", "link", "settings", "export", "forget"} <= set(menu)
+
+
+async def test_full_conversation_webhook(
+    webhook_api: WebhookApi, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    assert fake_telegram.webhook.url == webhook_api.url + "/telegram/webhook"
+    assert fake_telegram.webhook.secret_token == WEBHOOK_SECRET
+    alice = Chat(fake_telegram, fake_telegram.add_user("Alice"))
+    with no_errors(fake_telegram):
+        await converse(alice, fake_telegram, redis, db_of, webhook_api.settings)
+    times_up = fake_telegram.bot_messages(alice.user)[-1]
+    await assert_stored(db_of, redis, alice.user.id, times_up.message_id)
+    assert all(d.status == 200 for d in fake_telegram.webhook.deliveries)
+
+
+async def test_restart_in_the_middle_of_the_form(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    bob = Chat(fake_telegram, fake_telegram.add_user("Bob"))
+    await bob.say("/focus 30 refactor the parser", "Focus on refactor the parser")
+    session = await last_session(db_of, (await user_of(db_of, bob.user.id)).id)
+    await travel_to_end(redis, db_of, session.id)
+    await run_jobs(polling_bot.settings, redis)
+    times_up = await fake_telegram.wait_for_text(bob.user, "Time's up")
+    form = await bob.press(times_up, "Review now", "Anything else you did?")
+    await bob.press(form, "Skip", "Did you achieve your goal?")
+    await bob.press(form, "Yes", "How good was your focus?")
+
+    await polling_bot.stop()  # the process goes away mid-form and comes back
+    await polling_bot.start()
+
+    await bob.press(form, "3", "How distracted were you?")
+    await bob.press(form, "1", "What helped you focus?")
+    await bob.press(form, "Done ✓", "Anything to note")
+    await bob.press(form, "Skip", "check and submit")
+    await bob.press(form, "Submit ✓", "Analysing")
+    async with db_of() as db:
+        review = (await db.execute(select(Review))).scalar_one()
+    assert (review.goal_result, review.self_quality, review.self_distraction) == ("yes", 3, 1)
+    assert review.extra_activities is None and review.note is None and review.solutions == []

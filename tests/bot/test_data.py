@@ -1,0 +1,131 @@
+"""The user's data and settings: /export, /forget, /link, /devices, /settings."""
+
+from __future__ import annotations
+
+import json
+
+from redis.asyncio import Redis
+from sqlalchemy import func, select
+
+from core.db import SessionMaker, transaction
+from core.models import ActivityEvent, Analysis, Device, FocusSession, Review, User
+from core.pairing import create_pairing
+from tests.bot.conftest import (
+    Chat,
+    PollingBot,
+    add_events,
+    fill_form,
+    last_session,
+    times_up,
+    user_of,
+)
+from tests.fakes.telegram import FakeTelegram
+
+
+async def reviewed_session(
+    chat: Chat, db_of: SessionMaker, redis: Redis, bot: PollingBot, goal: str
+) -> None:
+    message = await times_up(chat, db_of, redis, bot.settings, goal)
+    user = await user_of(db_of, chat.user.id)
+    await add_events(db_of, await last_session(db_of, user.id), {f"{goal}.example.org": 4})
+    summary = await fill_form(chat, message)
+    await chat.press(summary, "Submit ✓", "Analysing")
+
+
+async def test_export_has_the_users_data_and_nobody_elses(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    bob = Chat(fake_telegram, fake_telegram.add_user("Bob"))
+    await reviewed_session(ann, db_of, redis, polling_bot, "annwork")
+    await reviewed_session(bob, db_of, redis, polling_bot, "bobwork")
+    await ann.say("/export", "All your Quality Time data")
+    document = fake_telegram.last_bot_message(ann.user).document  # type: ignore[union-attr]
+    assert document is not None and document.filename and document.filename.endswith(".json")
+    exported = json.loads(document.data)
+    ann_id = (await user_of(db_of, ann.user.id)).id
+    assert exported["user"]["telegram_id"] == ann.user.id
+    assert [s["goal"] for s in exported["sessions"]] == ["annwork"]
+    assert [e["host"] for e in exported["events"]] == ["annwork.example.org"]
+    assert len(exported["reviews"]) == 1 and len(exported["analyses"]) == 1
+    for kind in ("sessions", "events", "reviews", "analyses", "devices", "host_rules"):
+        assert all(row["user_id"] == ann_id for row in exported[kind])
+    assert "bobwork" not in document.data.decode() and "token_hash" not in document.data.decode()
+
+
+async def test_forget_deletes_everything_after_confirmation(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    bob = Chat(fake_telegram, fake_telegram.add_user("Bob"))
+    await reviewed_session(ann, db_of, redis, polling_bot, "annwork")
+    await reviewed_session(bob, db_of, redis, polling_bot, "bobwork")
+    ask = await ann.say("/forget", "Delete everything")
+    await ann.press(ask, "Keep my data", "Nothing was deleted.")
+    ask = await ann.say("/forget", "Delete everything")
+    done = await ann.press(ask, "Delete everything", "I deleted your account")
+    assert "1 sessions, 1 activity records, 1 reviews, 1 analyses" in done.content
+    async with db_of() as db:
+        counts = {
+            model.__name__: await db.scalar(select(func.count()).select_from(model))
+            for model in (User, FocusSession, ActivityEvent, Review, Analysis)
+        }
+    assert counts == dict.fromkeys(counts, 1)  # Bob's, and only Bob's
+    assert (await user_of(db_of, bob.user.id)).first_name == "Bob"
+
+
+async def test_linking_by_deep_link_and_by_code_with_guessing_limited(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    async with transaction(db_of) as db:
+        _, code = await create_pairing(db, device_name="Work laptop", timezone="Europe/Berlin")
+    linked = await ann.say(f"/start {code}", "Linked!")
+    assert "Work laptop" in linked.content
+    assert (await user_of(db_of, ann.user.id)).timezone == "Europe/Berlin"
+    for _ in range(5):
+        await ann.say("/link AAAA-BBBB", "unknown or already used")
+    async with transaction(db_of) as db:
+        _, code = await create_pairing(db, device_name="Home")
+    await ann.say(f"/link {code}", "Too many wrong codes")
+    given = await ann.say("/link", "Type this code into the Quality Time extension")
+    assert len(given.content.split("\n\n")[1]) == 9  # XXXX-XXXX
+
+
+async def test_devices_are_listed_and_revoked(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    await ann.say("/devices", "No browser is linked")
+    user = await user_of(db_of, ann.user.id)
+    async with transaction(db_of) as db:
+        for name, digest in (("Laptop <1>", "a" * 64), ("Desktop", "b" * 64)):
+            db.add(Device(user_id=user.id, name=name, token_hash=digest))
+    listed = await ann.say("/devices", "Linked browsers")
+    assert "Laptop <1>: last seen never" in listed.content
+    await ann.press(listed, "Revoke Laptop <1>", "Desktop")
+    assert "Laptop" not in listed.content and listed.button_texts == ["Revoke Desktop"]
+    async with db_of() as db:
+        revoked = (await db.execute(select(Device).where(Device.revoked_at.is_not(None)))).scalars()
+        assert [d.name for d in revoked] == ["Laptop <1>"]
+
+
+async def test_settings_change_time_zone_report_titles_and_ai(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    menu = await ann.say("/settings", "Time zone: UTC")
+    await ann.press(menu, "🌍 Time zone", "Pick your time zone")
+    await ann.say("Mars/Olympus", "Unknown time zone")
+    await ann.say("america/new_york", "Time zone: America/New_York")
+    menu = ann.last
+    await ann.press(menu, "🌍 Time zone", "Pick your time zone")
+    await ann.press(menu, "Tokyo", "Time zone: Asia/Tokyo")
+    await ann.press(menu, "📅 Report day and hour", "On which day")
+    await ann.press(menu, "Fri", "At what hour on Friday?")
+    await ann.press(menu, "17", "Weekly report: Friday at 17:00")
+    await ann.press(menu, "📰 Titles: turn on", "Page titles: on")
+    await ann.press(menu, "🧠 AI: turn off", "AI analysis: off")
+    user = await user_of(db_of, ann.user.id)
+    assert (user.timezone, user.report_weekday, user.report_hour) == ("Asia/Tokyo", 4, 17)
+    assert user.track_titles and not user.ai_enabled

@@ -1,0 +1,141 @@
+"""Focus sessions end to end: /done and /cancel neutralise "time's up", one reminder at most,
+the sweep recovers lost jobs, a blocked bot marks the user inactive, browser starts are told."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from arq.connections import ArqRedis
+from redis.asyncio import Redis
+from sqlalchemy import update
+
+from core.db import SessionMaker, transaction
+from core.models import FocusSession, SessionSource, SessionStatus, utcnow
+from core.queue import SESSION_STARTED, enqueue
+from core.resources import Resources
+from core.sessions import start_session
+from core.settings import Settings
+from jobs.sessions import reconcile_sessions
+from tests.bot.conftest import Chat, PollingBot, last_session, run_jobs, travel_to_end, user_of
+from tests.fakes.telegram import FakeTelegram
+
+
+async def due_now(redis: Redis, job_id: str) -> None:
+    """Time travel for one deferred job."""
+    assert await redis.zadd(
+        "arq:queue", {job_id: int(utcnow().timestamp() * 1000)}, xx=True, ch=True
+    )
+
+
+async def test_done_offers_the_review_once_and_reminds_once(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    await ann.say("/done", "No focus session is running.")
+    await ann.say("/focus 90 write chapter 2", "Focus on write chapter 2")
+    ended = await ann.say("/done", "Session ended at")
+    assert ended.button_texts == ["Review now"]
+    session = await last_session(db_of, (await user_of(db_of, ann.user.id)).id)
+    assert session.status == SessionStatus.ended
+
+    await travel_to_end(redis, db_of, session.id)
+    await run_jobs(polling_bot.settings, redis)
+    assert not [m for m in fake_telegram.bot_messages(ann.user) if "Time's up" in m.content]
+
+    async with transaction(db_of) as db:  # an hour and a bit later
+        await db.execute(
+            update(FocusSession)
+            .where(FocusSession.id == session.id)
+            .values(due_notified_at=utcnow() - timedelta(hours=1, minutes=2))
+        )
+    await due_now(redis, f"remind:{session.id}")
+    await run_jobs(polling_bot.settings, redis)
+    reminder = await fake_telegram.wait_for_text(
+        ann.user, "is still waiting for its one-minute review"
+    )
+    assert reminder.button_texts == ["Review now"]
+    await sweep(polling_bot.settings)  # the sweep finds nothing more to send
+    await run_jobs(polling_bot.settings, redis)
+    assert sum("still waiting" in m.content for m in fake_telegram.bot_messages(ann.user)) == 1
+
+
+async def test_cancel_drops_the_session_and_its_times_up(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    await ann.say("/focus 25 answer email", "Focus on answer email")
+    await ann.say("/cancel", "Session dropped: answer email")
+    session = await last_session(db_of, (await user_of(db_of, ann.user.id)).id)
+    await travel_to_end(redis, db_of, session.id)
+    await run_jobs(polling_bot.settings, redis)
+    assert session.id and not [
+        m for m in fake_telegram.bot_messages(ann.user) if "Time's up" in m.content
+    ]
+    async with db_of() as db:
+        assert (await db.get(FocusSession, session.id)).status == SessionStatus.cancelled  # type: ignore[union-attr]
+
+
+async def test_the_sweep_sends_a_times_up_whose_job_was_lost(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    await ann.say("/focus 25 read", "Focus on read")
+    session = await last_session(db_of, (await user_of(db_of, ann.user.id)).id)
+    await travel_to_end(redis, db_of, session.id)
+    await redis.delete("arq:queue", f"arq:job:due:{session.id}")  # lost with its Redis
+    async with transaction(db_of) as db:  # and the sweep's grace period has passed
+        await db.execute(
+            update(FocusSession)
+            .where(FocusSession.id == session.id)
+            .values(planned_end=utcnow() - timedelta(minutes=1))
+        )
+    assert await sweep(polling_bot.settings) == 1
+    await run_jobs(polling_bot.settings, redis)
+    await fake_telegram.wait_for_text(ann.user, "Time's up: read")
+    assert await sweep(polling_bot.settings) == 0
+    await run_jobs(polling_bot.settings, redis)
+    assert sum("Time's up" in m.content for m in fake_telegram.bot_messages(ann.user)) == 1
+
+
+async def test_a_user_who_blocked_the_bot_is_marked_inactive(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    await ann.say("/focus 25 deep work", "Focus on deep work")
+    session = await last_session(db_of, (await user_of(db_of, ann.user.id)).id)
+    fake_telegram.block(ann.user)
+    await travel_to_end(redis, db_of, session.id)
+    await run_jobs(polling_bot.settings, redis)
+    assert [c.status for c in fake_telegram.calls_of("sendMessage")][-1] == 403
+    assert not (await user_of(db_of, ann.user.id)).active
+    fake_telegram.unblock(ann.user)
+    await ann.say("/start", "Welcome back")
+    assert (await user_of(db_of, ann.user.id)).active
+
+
+async def test_a_session_started_in_the_browser_is_announced_once(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    await ann.say("/start", "Hi Ann")
+    user = await user_of(db_of, ann.user.id)
+    async with transaction(db_of) as db:
+        session = await start_session(
+            db, user.id, minutes=50, goal="review PRs", source=SessionSource.extension
+        )
+    pool = ArqRedis(connection_pool=redis.connection_pool)
+    for _ in range(2):  # a retried enqueue, a re-run job
+        await redis.delete(f"arq:result:started:{session.id}")
+        await enqueue(pool, SESSION_STARTED, session.id, job_id=f"started:{session.id}")
+        await run_jobs(polling_bot.settings, redis)
+    await fake_telegram.wait_for_text(ann.user, "Focus started from your browser: review PRs")
+    assert sum("from your browser" in m.content for m in fake_telegram.bot_messages(ann.user)) == 1
+    assert await redis.exists(f"arq:job:due:{session.id}")
+
+
+async def sweep(settings: Settings) -> int:
+    resources = Resources.open(settings)
+    try:
+        return await reconcile_sessions({"resources": resources})
+    finally:
+        await resources.close()

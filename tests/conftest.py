@@ -28,6 +28,7 @@ from core.migrate import upgrade
 from core.models import Base
 from core.settings import Settings, load_settings
 from tests.fakes.telegram import DEFAULT_TOKEN as TEST_TOKEN
+from tests.redis_claim import EMPTY_KEEPING_LEASE, LEASE_KEY, LEASE_SECONDS, claim_database
 
 pytest_plugins = ["tests.fakes.fixtures"]
 
@@ -38,8 +39,7 @@ for _name in [n for n in os.environ if n.startswith("QTIME_") and not n.startswi
 POSTGRES_URL = os.environ.get(
     "QTIME_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
-# A Redis database per test run (by process id), so parallel runs do not flush each other.
-REDIS_URL = os.environ.get("QTIME_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
+REDIS_URL = os.environ.get("QTIME_TEST_REDIS_URL") or claim_database()
 SKIP_POSTGRES = os.environ.get("QTIME_TEST_SKIP_POSTGRES") == "1"
 BACKENDS = ["sqlite"] if SKIP_POSTGRES else ["sqlite", "postgres"]
 
@@ -145,12 +145,13 @@ async def db(sessionmaker: SessionMaker) -> AsyncIterator[AsyncSession]:
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
     client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    empty = client.register_script(EMPTY_KEEPING_LEASE)
     try:
-        await client.flushdb()
+        await empty(keys=[LEASE_KEY], args=[LEASE_SECONDS])
     except (RedisError, OSError) as exc:
         pytest.fail(f"Redis is unreachable at {REDIS_URL} ({exc}); set QTIME_TEST_REDIS_URL")
     yield client
-    await client.flushdb()
+    await empty(keys=[LEASE_KEY], args=[LEASE_SECONDS])
     await client.aclose()
 
 

@@ -19,13 +19,12 @@ from aiogram.types import Update
 from arq.connections import ArqRedis
 
 from bot.factory import create_bot, create_dispatcher, set_commands
+from bot.webhook_contract import PATH
 from core.db import SessionMaker
 from core.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)
 
-PATH = "/telegram/webhook"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DRAIN_SECONDS = 10
 

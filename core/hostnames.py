@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 
 MAX_HOST_CHARS = 253
 _LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
 
 
+@lru_cache(maxsize=4096)  # a browser visits few hosts; a batch repeats them
 def normalize_host(raw: str) -> str | None:
     """The bare hostname in `raw`, lowercased and without a port; None if it is not one.
 

@@ -16,7 +16,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import BindParameter, ColumnElement, and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Expired, NotFound
@@ -26,6 +26,7 @@ from core.users import validate_timezone
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: easy to type
 CODE_LENGTH = 8
 PAIRING_TTL = timedelta(minutes=10)
+LAST_SEEN_EVERY = timedelta(minutes=1)  # at most one write per device and minute
 
 
 def digest(secret: str) -> str:
@@ -147,11 +148,14 @@ async def _complete(db: AsyncSession, pairing: Pairing, now: datetime) -> str:
     return token
 
 
+def live_token(token_hash: str | BindParameter[str]) -> ColumnElement[bool]:
+    """Matches the device whose token has this digest, unless it was revoked."""
+    return and_(Device.token_hash == token_hash, Device.revoked_at.is_(None))
+
+
 async def authenticate(db: AsyncSession, token: str) -> Device | None:
     """The live device behind a token, or None (unknown or revoked)."""
-    result = await db.execute(
-        select(Device).where(Device.token_hash == digest(token), Device.revoked_at.is_(None))
-    )
+    result = await db.execute(select(Device).where(live_token(digest(token))))
     return result.scalar_one_or_none()
 
 

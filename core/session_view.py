@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
@@ -26,14 +26,17 @@ class SessionView(BaseModel):
     excluded_hosts: list[str]
 
 
-async def excluded_hosts(db: AsyncSession, user_id: int) -> list[str]:
+def excluded_hosts_query(user_id: int) -> Select[str]:
     """The user's never-record hosts; each covers its subdomains too."""
-    result = await db.execute(
+    return (
         select(HostRule.pattern)
         .where(HostRule.user_id == user_id, HostRule.category == Category.excluded)
         .order_by(HostRule.pattern)
     )
-    return list(result.scalars())
+
+
+async def excluded_hosts(db: AsyncSession, user_id: int) -> list[str]:
+    return list((await db.execute(excluded_hosts_query(user_id))).scalars())
 
 
 async def session_view(

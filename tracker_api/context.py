@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
-from aiohttp import ClientError
-
-from bot.factory import create_bot
-from core.db import SessionMaker, create_reader_sessionmaker
+from core.db import SessionMaker, create_reader_sessionmaker, create_sqlite_thread_engine
 from core.ratelimit import FailureLimiter
 from core.resources import Resources
-from core.settings import ConfigError, Settings
-from core.writer import BatchWriter
+from core.settings import Settings
+from core.writer import BatchWriter, SessionWriter, ThreadWriter
 
 log = logging.getLogger(__name__)
 
@@ -28,48 +26,57 @@ GETME_RETRY_SECONDS = 60.0
 
 @dataclass
 class BotInfo:
-    """The bot's username for deep links: asked once, remembered; retried a minute later."""
+    """The bot's username for deep links: asked once with getMe, remembered; after a failure,
+    asked again a minute later.
 
-    bot: Bot | None
+    A plain stdlib request on purpose: aiogram's client would load its Telegram types,
+    about 150 MB, into an API process that otherwise never needs them.
+    """
+
+    api_url: str
+    token: str | None
     username: str | None = None
     _failed_at: float = field(default=-GETME_RETRY_SECONDS)
 
     async def get_username(self) -> str | None:
-        if self.username or self.bot is None:
+        if self.username or not self.token:
             return self.username
         if time.monotonic() - self._failed_at < GETME_RETRY_SECONDS:
             return None
         try:
-            me = await self.bot.get_me(request_timeout=GETME_TIMEOUT)
-        except (TelegramAPIError, ClientError, TimeoutError, OSError) as exc:
+            self.username = await asyncio.to_thread(self._get_me)
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # URLError is an OSError
             log.warning("getMe failed", extra={"error": type(exc).__name__})
             self._failed_at = time.monotonic()
-            return None
-        self.username = me.username
         return self.username
 
-    async def close(self) -> None:
-        if self.bot is not None:
-            await self.bot.session.close()
+    def _get_me(self) -> str:
+        url = f"{self.api_url.rstrip('/')}/bot{self.token}/getMe"
+        with urllib.request.urlopen(url, timeout=GETME_TIMEOUT) as answer:
+            username = json.load(answer)["result"]["username"]
+        if not isinstance(username, str):
+            raise TypeError("getMe gave no username")
+        return username
 
 
 @dataclass
 class ApiContext:
     resources: Resources
     reader: SessionMaker  # read-only sessions: never wait for the SQLite write lock
-    writer: BatchWriter  # every ingest write goes through it
+    writer: BatchWriter  # ingest units, many requests per transaction
     redeem_limiter: FailureLimiter
     bot_info: BotInfo
 
     @classmethod
     async def open(cls, settings: Settings) -> ApiContext:
         resources = Resources.open(settings)
-        writer = BatchWriter(resources.sessionmaker, writers=1 if settings.is_sqlite else 4)
+        writer: BatchWriter = (
+            ThreadWriter(create_sqlite_thread_engine(settings.database_url))
+            if settings.is_sqlite
+            else SessionWriter(resources.sessionmaker)
+        )
         await writer.start()
-        try:
-            bot: Bot | None = create_bot(settings)
-        except ConfigError:
-            bot = None  # no token: pairing still works, without the t.me link
+        token = settings.telegram.token.get_secret_value() if settings.telegram.token else None
         return cls(
             resources=resources,
             reader=create_reader_sessionmaker(resources.engine),
@@ -77,10 +84,9 @@ class ApiContext:
             redeem_limiter=FailureLimiter(
                 resources.redis, "redeem", limit=REDEEM_FAILURES, window=REDEEM_WINDOW
             ),
-            bot_info=BotInfo(bot),
+            bot_info=BotInfo(settings.telegram.api_url, token),
         )
 
     async def close(self) -> None:
         await self.writer.stop()
-        await self.bot_info.close()
         await self.resources.close()

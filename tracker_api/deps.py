@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from functools import partial
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from core.db import transaction
 from core.models import utcnow
-from core.pairing import authenticate, touch_device
+from core.pairing import LAST_SEEN_EVERY, authenticate, touch_device
 from tracker_api.context import ApiContext
 from tracker_api.errors import NOT_AUTHENTICATED
-
-LAST_SEEN_EVERY = timedelta(minutes=1)  # at most one write per device and minute
 
 bearer = HTTPBearer(auto_error=False, description="the device token from pairing")
 
 
-def get_context(request: Request) -> ApiContext:
+async def get_context(request: Request) -> ApiContext:
+    # async on purpose: FastAPI runs a plain `def` dependency in a thread pool.
     context: ApiContext = request.app.state.context
     return context
 
@@ -36,23 +34,36 @@ class Caller:
     user_id: int
 
 
-async def current_device(
-    context: ContextDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> Caller:
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or not credentials.credentials:
-        raise _unauthorized()
+        raise unauthorized()
+    return credentials.credentials
+
+
+async def caller_for(context: ApiContext, token: str) -> Caller | None:
+    """The device behind a live token, its last-seen time refreshed at most once a minute."""
     async with context.reader() as db:
-        device = await authenticate(db, credentials.credentials)
+        device = await authenticate(db, token)
     if device is None:
-        raise _unauthorized()
+        return None
     now = utcnow()
     if device.last_seen_at is None or now - device.last_seen_at >= LAST_SEEN_EVERY:
-        await context.writer.submit(partial(touch_device, device_id=device.id, now=now))
+        async with transaction(context.resources.sessionmaker) as db:
+            await touch_device(db, device.id, now)
     return Caller(device_id=device.id, user_id=device.user_id)
 
 
-def _unauthorized() -> HTTPException:
+async def current_device(context: ContextDep, credentials: BearerDep) -> Caller:
+    caller = await caller_for(context, bearer_token(credentials))
+    if caller is None:
+        raise unauthorized()
+    return caller
+
+
+def unauthorized() -> HTTPException:
     return HTTPException(401, NOT_AUTHENTICATED, headers={"WWW-Authenticate": "Bearer"})
 
 

@@ -84,6 +84,24 @@ async def test_events_in_a_session_are_stored(
     assert rows[batch[2]["id"]].host == "[::1]"
 
 
+async def test_stored_times_compare_like_any_other_row(
+    client: httpx.AsyncClient, ann: Linked, sessionmaker: SessionMaker
+) -> None:
+    """Whole-second times too: SQLite compares the stored text, so its format must not vary."""
+    start = utcnow().replace(microsecond=0) - timedelta(minutes=30)
+    await add_session(sessionmaker, ann.user_id, started=start, minutes=50)
+    sent = event("a.test", start, start + timedelta(minutes=1))
+    assert (await send(client, ann, [sent]))["accepted"] == 1
+    async with sessionmaker() as db:
+        found = await db.execute(
+            select(ActivityEvent.id).where(
+                ActivityEvent.started_at == start,
+                ActivityEvent.ended_at > start + timedelta(seconds=59, microseconds=999_999),
+            )
+        )
+    assert [str(i) for i in found.scalars()] == [sent["id"]]
+
+
 async def test_resending_stores_nothing_twice(
     now: datetime, client: httpx.AsyncClient, ann: Linked, sessionmaker: SessionMaker
 ) -> None:

@@ -13,16 +13,11 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from core.ingest import (
-    MAX_BODY_BYTES,
-    EventBatch,
-    insert_events,
-    parse_batch,
-    plan_batch,
-    result_of,
-)
+from core.ingest import MAX_BODY_BYTES, EventBatch, parse_batch, screen
+from core.ingest_store import store_batch
 from core.models import utcnow
-from tracker_api.deps import CallerDep, ContextDep
+from tracker_api.context import ApiContext
+from tracker_api.deps import BearerDep, ContextDep, bearer_token, caller_for, unauthorized
 from tracker_api.errors import BODY_TOO_LARGE, responses
 from tracker_api.metrics import count_ingest
 from tracker_api.schemas import IngestOut, RejectedEvent
@@ -70,29 +65,35 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+async def _refusal(context: ApiContext, token: str, error: Exception) -> Exception:
+    """An unknown token is told 401 before it learns anything about its body."""
+    return error if await caller_for(context, token) else unauthorized()
+
+
 @router.post(
     "/events",
     status_code=202,
     openapi_extra=BODY_SCHEMA,
     responses=responses(401, 413, 422),
 )
-async def post_events(request: Request, caller: CallerDep, context: ContextDep) -> IngestOut:
+async def post_events(request: Request, credentials: BearerDep, context: ContextDep) -> IngestOut:
     """Store a batch (at most 500 events, 1 MiB). Resending is harmless: ids already
     stored count as duplicates. Invalid events are listed in `rejected`, the rest kept."""
-    raw = await read_body(request, MAX_BODY_BYTES)
+    token = bearer_token(credentials)
     try:
+        raw = await read_body(request, MAX_BODY_BYTES)
         batch = parse_batch(raw)
+    except HTTPException as exc:
+        raise await _refusal(context, token, exc) from None
     except ValidationError as exc:
         errors = exc.errors(include_url=False, include_context=False, include_input=False)
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in errors]
-        ) from None
-    async with context.reader() as db:
-        plan = await plan_batch(db, caller.user_id, caller.device_id, batch, utcnow())
-    accepted = (
-        await context.writer.submit(partial(insert_events, rows=plan.rows)) if plan.rows else 0
-    )
-    result = result_of(plan, accepted)
+        invalid = RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors])
+        raise await _refusal(context, token, invalid) from None
+    now = utcnow()
+    unit = partial(store_batch, token=token, screened=screen(batch, now), now=now)
+    result = await context.writer.submit(unit)
+    if result is None:
+        raise unauthorized()
     count_ingest(result)
     return IngestOut(
         accepted=result.accepted,

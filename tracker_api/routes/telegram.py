@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, FastAPI, Header, HTTPException, Request, Response
 from pydantic import ValidationError
 
-from bot.webhook import PATH, SECRET_HEADER, WebhookFeeder, webhook_config
+from bot.webhook_contract import PATH, SECRET_HEADER
 from core.resources import Resources
 from core.settings import Settings, TelegramMode
+
+if TYPE_CHECKING:
+    from bot.webhook import WebhookFeeder
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,6 +26,8 @@ router = APIRouter(include_in_schema=False)
 def check_config(settings: Settings) -> None:
     """Fail at start-up, naming the variable, when webhook mode lacks its settings."""
     if settings.telegram.mode is TelegramMode.webhook:
+        from bot.webhook import webhook_config  # aiogram only in webhook mode
+
         settings.require_token()
         webhook_config(settings)
 
@@ -34,6 +39,8 @@ async def webhook(app: FastAPI, settings: Settings, resources: Resources) -> Asy
     if settings.telegram.mode is not TelegramMode.webhook:
         yield
         return
+    from bot.webhook import WebhookFeeder  # aiogram only in webhook mode
+
     feeder = WebhookFeeder.create(settings, resources.sessionmaker, resources.redis)
     try:
         await feeder.register()

@@ -1,0 +1,241 @@
+"""Ingest throughput and latency of POST /v1/events against a bare insert endpoint.
+
+    .venv/bin/python -m bench.ingest [--postgres-url URL | --sqlite-only] [--requests N]
+
+Each server is a real uvicorn process on loopback (bench/ingest_apps.py): the product
+API, and the baseline measured in the same run (no auth, no validation, one
+`INSERT … ON CONFLICT DO NOTHING` per request). Batches of 100 new events, from 1 and
+from 8 concurrent clients, on SQLite and on PostgreSQL. Prints events/s, p50 and p99,
+the ratio to the baseline and the API process's peak RSS.
+Targets: throughput >= 1.0x baseline (aim 1.5x), p99 < 100 ms at 8 clients on SQLite,
+RSS < 150 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.analysis import percentile, rss_mb
+from core.db import create_engine, create_sessionmaker, transaction
+from core.migrate import upgrade
+from core.models import FocusSession, utcnow
+from core.pairing import create_pairing, redeem_code
+from core.settings import DatabaseSettings
+from core.users import upsert_telegram_user
+
+BATCH = 100
+HOSTS = ["github.com", "docs.python.org", "stackoverflow.com", "youtube.com", "mail.google.com"]
+
+
+async def seed(url: str) -> dict[str, str]:
+    """A user with a paired device and a session that covers every event sent."""
+    engine = create_engine(url)
+    sessionmaker = create_sessionmaker(engine)
+    async with transaction(sessionmaker) as db:
+        user, _ = await upsert_telegram_user(db, telegram_id=1, chat_id=1)
+        _, code = await create_pairing(db, user=user)
+        pairing, token = await redeem_code(db, code, device_name="bench")
+        now = utcnow()
+        session = FocusSession(
+            user_id=user.id, goal="bench", started_at=now - timedelta(hours=2),
+            planned_end=now + timedelta(hours=6),
+        )  # fmt: skip
+        db.add(session)
+        await db.flush()
+    await engine.dispose()
+    return {
+        "BENCH_TOKEN": token,
+        "BENCH_USER_ID": str(user.id),
+        "BENCH_DEVICE_ID": str(pairing.device_id),
+        "BENCH_SESSION_ID": str(session.id),
+    }
+
+
+def bodies(count: int) -> list[bytes]:
+    """`count` batches of fresh events inside the last hour, one second each."""
+    start = utcnow() - timedelta(hours=1)
+    out = []
+    for b in range(count):
+        events = []
+        for i in range(BATCH):
+            at = start + timedelta(seconds=(b * BATCH + i) % 3000)
+            events.append({
+                "id": str(uuid.uuid4()), "host": HOSTS[i % len(HOSTS)], "title": None,
+                "start": at.isoformat(), "end": (at + timedelta(seconds=1)).isoformat(),
+                "audible": False, "idle": False,
+            })  # fmt: skip
+        out.append(json.dumps({"events": events}).encode())
+    return out
+
+
+async def drive(
+    url: str, token: str, batches: list[bytes], clients: int
+) -> tuple[list[float], float]:
+    """Send the batches from `clients` concurrent clients: (latencies, wall seconds)."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    latencies: list[float] = []
+    queue = list(reversed(batches))
+    async with aiohttp.ClientSession(headers=headers) as http:
+
+        async def client() -> None:
+            while queue:
+                body = queue.pop()
+                began = time.perf_counter()
+                async with http.post(url + "/v1/events", data=body) as answer:
+                    await answer.read()
+                    if answer.status != 202:
+                        raise RuntimeError(f"HTTP {answer.status}: {await answer.text()}")
+                latencies.append(time.perf_counter() - began)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(clients)))
+        return latencies, time.perf_counter() - began
+
+
+class Measured:
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.wall = 0.0
+
+    def add(self, run: tuple[list[float], float]) -> None:
+        self.latencies += run[0]
+        self.wall += run[1]
+
+    def line(self, label: str) -> str:
+        rate = len(self.latencies) * BATCH / self.wall
+        p50, p99 = (percentile(self.latencies, q) * 1000 for q in (0.5, 0.99))
+        return f"{label}  {rate:8.0f} ev/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
+
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.wall
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def serving(factory: str, env: dict[str, str]) -> AsyncIterator[tuple[str, int]]:
+    """A uvicorn process serving `bench.ingest_apps:<factory>`: (base URL, pid)."""
+    port = free_port()
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "uvicorn", "--factory", f"bench.ingest_apps:{factory}",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+        "--no-access-log", env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        await wait_ready(url)
+        yield url, server.pid
+    finally:
+        if server.returncode is None:
+            server.terminate()
+        await server.wait()
+
+
+async def wait_ready(url: str) -> None:
+    async with aiohttp.ClientSession() as http:
+        for _ in range(1200):  # a minute: imports are slow on a busy machine
+            try:
+                async with http.get(url + "/healthz") as answer:
+                    if answer.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.05)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def fresh_postgres(admin_url: str) -> tuple[str, str]:
+    name = f"qtime_bench_{uuid.uuid4().hex[:8]}"
+    admin = DatabaseSettings(url=admin_url).url or ""
+    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+    return admin.rsplit("/", 1)[0] + f"/{name}", name
+
+
+async def drop_postgres(admin_url: str, name: str) -> None:
+    engine = create_async_engine(
+        DatabaseSettings(url=admin_url).url or "", isolation_level="AUTOCOMMIT"
+    )
+    async with engine.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await engine.dispose()
+
+
+async def bench_backend(label: str, url: str, args: argparse.Namespace, home: Path) -> list[str]:
+    """Both servers up side by side; rounds alternate between them, so load from anything
+    else on the machine falls on both alike."""
+    await upgrade(url)
+    env = {**os.environ, **await seed(url), "QTIME_DATABASE__URL": url, "QTIME_DATA_DIR": str(home),
+           "QTIME_REDIS__URL": args.redis_url, "QTIME_LOG_LEVEL": "WARNING"}  # fmt: skip
+    env.pop("QTIME_TELEGRAM__TOKEN", None)
+    token = env["BENCH_TOKEN"]
+    lines = []
+    async with (
+        serving("baseline", env) as (base_url, base_pid),
+        serving("product", env) as (real_url, real_pid),
+    ):
+        for server in (base_url, real_url):
+            await drive(server, token, bodies(20), 4)  # warm-up
+        for clients in (1, 8):
+            base, real = Measured(), Measured()
+            for _ in range(args.rounds):
+                base.add(await drive(base_url, token, bodies(args.batches * clients), clients))
+                real.add(await drive(real_url, token, bodies(args.batches * clients), clients))
+            name = f"{label:<8} {clients} client{'s' if clients > 1 else ' '}"
+            lines += [base.line(f"{name} baseline "), real.line(f"{name} qtime API")]
+            lines.append(f"{name} ratio     {real.rate / base.rate:8.2f}x baseline throughput")
+            if label == "sqlite" and clients == 8:
+                p99 = percentile(real.latencies, 0.99) * 1000
+                lines.append(f"target: p99 at 8 clients on SQLite {p99:.0f} ms < 100 ms: "
+                             f"{'ok' if p99 < 100 else 'MISSED'}")  # fmt: skip
+        base_rss, real_rss = rss_mb(base_pid)[1], rss_mb(real_pid)[1]
+    lines.append(f"{label:<8} peak RSS  baseline {base_rss:.0f} MB, qtime API {real_rss:.0f} MB")
+    lines.append(
+        f"target: API RSS {real_rss:.0f} MB < 150 MB: {'ok' if real_rss < 150 else 'MISSED'}"
+    )
+    return lines
+
+
+async def main(args: argparse.Namespace) -> None:
+    home = Path(tempfile.mkdtemp(prefix="qtime-bench-ingest-"))
+    lines = await bench_backend("sqlite", f"sqlite+aiosqlite:///{home / 'qtime.db'}", args, home)
+    if not args.sqlite_only:
+        url, name = await fresh_postgres(args.postgres_url)
+        try:
+            lines += await bench_backend("postgres", url, args, home)
+        finally:
+            await drop_postgres(args.postgres_url, name)
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    parser.add_argument("--batches", type=int, default=8, help="batches per client per round")
+    parser.add_argument("--rounds", type=int, default=15, help="alternating rounds per server")
+    asyncio.run(main(parser.parse_args()))

@@ -18,9 +18,9 @@ class ReviewOpen(CallbackData, prefix="ro"):
 
 
 class ReviewStep(CallbackData, prefix="rv"):
-    """A button inside the review form of one session."""
+    """A button of the review form. The form is known by its message (one per session), so
+    the payload names no session and a step's keyboard is the same for everyone."""
 
-    session: int
     action: str
     value: str = ""
 

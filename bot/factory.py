@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aiogram import Bot, Dispatcher, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -50,8 +52,13 @@ def create_bot(settings: Settings) -> Bot:
         ) from None
 
 
-def create_dispatcher(sessionmaker: SessionMaker, redis: ArqRedis) -> Dispatcher:
-    """Handlers get `db` (one session per update) and `queue` (enqueue jobs, publish)."""
+def create_dispatcher(
+    sessionmaker: SessionMaker, redis: ArqRedis, *, routers: Sequence[Router] | None = None
+) -> Dispatcher:
+    """Handlers get `db` (one session per update) and `queue` (enqueue jobs, publish).
+
+    `routers` replaces the product's handlers (a benchmark's baseline); the rest is the same.
+    """
     # Keys carry the bot id and expire, so several bots can share one Redis safely.
     key_builder = DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
     storage = RedisStorage(
@@ -66,9 +73,14 @@ def create_dispatcher(sessionmaker: SessionMaker, redis: ArqRedis) -> Dispatcher
     dispatcher["queue"] = redis
     dispatcher.update.outer_middleware(SkipDuplicateUpdates(redis))
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
-    # Commands first: they work in the middle of any form; the forms' text handlers follow.
-    _include(
-        dispatcher,
+    _include(dispatcher, *(features() if routers is None else routers))
+    return dispatcher
+
+
+def features() -> list[Router]:
+    """The product's routers. Commands come first: they work in the middle of any form;
+    the forms' text handlers follow."""
+    return [
         errors.router,
         start.router,
         link.router,
@@ -79,8 +91,7 @@ def create_dispatcher(sessionmaker: SessionMaker, redis: ArqRedis) -> Dispatcher
         review_open.router,
         review_steps.router,
         review_summary.router,
-    )
-    return dispatcher
+    ]
 
 
 def _include(dispatcher: Dispatcher, *routers: Router) -> None:

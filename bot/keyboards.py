@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.callbacks import DeviceRevoke, FocusLength, ForgetConfirm, ReviewOpen, ReviewStep
 from bot.texts import data as data_texts
@@ -14,83 +15,87 @@ from bot.texts import review as texts
 from core.models import Device
 
 FOCUS_LENGTHS = (25, 50, 90)
+Row = list[tuple[str, CallbackData]]
+
+
+def markup(*rows: Row) -> InlineKeyboardMarkup:
+    """Rows of buttons, built directly: aiogram's builder deep-copies and re-validates every
+    button, which costs more than the rest of a form step. Our values are known-good."""
+    buttons = [
+        [
+            InlineKeyboardButton.model_construct(text=text, callback_data=data.pack())
+            for text, data in row
+        ]
+        for row in rows
+        if row
+    ]
+    return InlineKeyboardMarkup.model_construct(inline_keyboard=buttons)
 
 
 def focus_lengths() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for length in FOCUS_LENGTHS:
-        builder.button(text=f"{length} min", callback_data=FocusLength(minutes=length))
-    builder.button(text=focus_texts.CUSTOM, callback_data=FocusLength(minutes=0))
-    builder.adjust(4)
-    return builder.as_markup()
+    row: Row = [(f"{n} min", FocusLength(minutes=n)) for n in FOCUS_LENGTHS]
+    return markup([*row, (focus_texts.CUSTOM, FocusLength(minutes=0))])
 
 
 def review_now(session_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=focus_texts.REVIEW_NOW, callback_data=ReviewOpen(session=session_id))
-    return builder.as_markup()
+    return markup([(focus_texts.REVIEW_NOW, ReviewOpen(session=session_id))])
 
 
 def review_step(name: str, form: dict[str, Any]) -> InlineKeyboardMarkup:
     """The buttons of one form step; `form` holds the answers so far."""
-    session = int(form["session"])
-    builder = InlineKeyboardBuilder()
+    return _review_step(name, frozenset(form.get("solutions", [])))
 
-    def add(text: str, action: str, value: str = "") -> None:
-        builder.button(
-            text=text, callback_data=ReviewStep(session=session, action=action, value=value)
-        )
+
+@lru_cache(maxsize=256)  # 5 steps, and 64 sets of chosen solutions
+def _review_step(name: str, chosen: frozenset[str]) -> InlineKeyboardMarkup:
+
+    def button(text: str, action: str, value: str = "") -> tuple[str, CallbackData]:
+        return text, ReviewStep(action=action, value=value)
 
     if name in ("activities", "note"):
-        add(texts.SKIP, "skip")
-    elif name == "goal":
-        for value, label in texts.GOAL_RESULTS.items():
-            add(label, "goal", value)
-    elif name in ("quality", "distraction"):
-        for grade in range(1, 6):
-            add(str(grade), name, str(grade))
-    elif name == "solutions":
-        chosen = set(form.get("solutions", []))
-        for value, label in texts.SOLUTIONS.items():
-            add(("☑️ " if value in chosen else "") + label, "toggle", value)
-        add(texts.DONE, "done")
-        builder.adjust(2, 2, 2, 1)
-        return builder.as_markup()
-    builder.adjust(5)
-    return builder.as_markup()
+        return markup([button(texts.SKIP, "skip")])
+    if name == "goal":
+        return markup([button(label, "goal", value) for value, label in texts.GOAL_RESULTS.items()])
+    if name in ("quality", "distraction"):
+        return markup([button(str(grade), name, str(grade)) for grade in range(1, 6)])
+    toggles = [
+        button(("☑️ " if value in chosen else "") + label, "toggle", value)
+        for value, label in texts.SOLUTIONS.items()
+    ]
+    pairs = [toggles[i : i + 2] for i in range(0, len(toggles), 2)]
+    return markup(*pairs, [button(texts.DONE, "done")])
 
 
-def review_summary(session_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=texts.SUBMIT, callback_data=ReviewStep(session=session_id, action="submit"))
-    builder.button(text=texts.EDIT, callback_data=ReviewStep(session=session_id, action="edit"))
-    return builder.as_markup()
+@lru_cache(maxsize=1)
+def review_summary() -> InlineKeyboardMarkup:
+    return markup(
+        [(texts.SUBMIT, ReviewStep(action="submit")), (texts.EDIT, ReviewStep(action="edit"))]
+    )
 
 
-def review_edit_choices(session_id: int) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for step, label in texts.STEP_NAMES.items():
-        builder.button(
-            text=label, callback_data=ReviewStep(session=session_id, action="goto", value=step)
-        )
-    builder.button(text=texts.BACK, callback_data=ReviewStep(session=session_id, action="back"))
-    builder.adjust(3, 3, 1)
-    return builder.as_markup()
+@lru_cache(maxsize=1)
+def review_edit_choices() -> InlineKeyboardMarkup:
+    steps: Row = [
+        (label, ReviewStep(action="goto", value=step)) for step, label in texts.STEP_NAMES.items()
+    ]
+    back = (texts.BACK, ReviewStep(action="back"))
+    return markup(steps[:3], steps[3:], [back])
 
 
 def devices(found: list[Device]) -> InlineKeyboardMarkup | None:
     if not found:
         return None
-    builder = InlineKeyboardBuilder()
-    for device in found:
-        label = data_texts.REVOKE.format(name=device.name[:40])
-        builder.button(text=label, callback_data=DeviceRevoke(device=device.id))
-    builder.adjust(1)
-    return builder.as_markup()
+    rows: list[Row] = [
+        [(data_texts.REVOKE.format(name=device.name[:40]), DeviceRevoke(device=device.id))]
+        for device in found
+    ]
+    return markup(*rows)
 
 
 def forget_confirm() -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    builder.button(text=data_texts.FORGET_YES, callback_data=ForgetConfirm(confirm=True))
-    builder.button(text=data_texts.FORGET_NO, callback_data=ForgetConfirm(confirm=False))
-    return builder.as_markup()
+    return markup(
+        [
+            (data_texts.FORGET_YES, ForgetConfirm(confirm=True)),
+            (data_texts.FORGET_NO, ForgetConfirm(confirm=False)),
+        ]
+    )

@@ -6,6 +6,7 @@ goal, the measured hosts, and the answers so far. One message shows it, edited i
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiogram import Bot
@@ -15,7 +16,6 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery
 
 from bot import keyboards
-from bot.callbacks import ReviewStep
 from bot.notify import edit_text
 from bot.states import ReviewForm
 from bot.texts import review as texts
@@ -41,31 +41,26 @@ def step_name(state: State) -> str:
 class OpenForm(Filter):
     """Passes a button of the form being filled in, handing it over as `form`."""
 
-    async def __call__(
-        self, callback: CallbackQuery, callback_data: ReviewStep, state: FSMContext
-    ) -> bool | dict[str, Any]:
+    async def __call__(self, callback: CallbackQuery, state: FSMContext) -> bool | dict[str, Any]:
         form = await state.get_data()
-        if not is_current(form, callback, callback_data):
+        if not is_current(form, callback):
             return False
         return {"form": form}
 
 
-def is_current(form: Form, callback: CallbackQuery, callback_data: ReviewStep) -> bool:
+def is_current(form: Form, callback: CallbackQuery) -> bool:
+    """The button is on the message of the form being filled in."""
     message = callback.message
-    return (
-        form.get("session") == callback_data.session
-        and message is not None
-        and form.get("message") == message.message_id
-    )
+    return message is not None and "session" in form and form.get("message") == message.message_id
 
 
 async def show(bot: Bot, form: Form, state: State) -> None:
     """Render the form at `state` into its message."""
     if state == ReviewForm.summary:
-        text, markup = texts.summary(form), keyboards.review_summary(form["session"])
+        text, markup = texts.summary(form), keyboards.review_summary()
     elif state == ReviewForm.choosing_edit:
         text = texts.summary(form) + "\n\n" + texts.EDIT_WHICH
-        markup = keyboards.review_edit_choices(form["session"])
+        markup = keyboards.review_edit_choices()
     else:
         name = step_name(state)
         text, markup = texts.step(name, form), keyboards.review_step(name, form)
@@ -73,11 +68,10 @@ async def show(bot: Bot, form: Form, state: State) -> None:
 
 
 async def go(bot: Bot, fsm: FSMContext, form: Form, state: State) -> None:
-    """Save the form, move to `state` and show it."""
+    """Save the form, move to `state` and show it (at once: the user's next update waits
+    for this one to finish, so nothing can see the state half-saved)."""
     form["editing"] = form.get("editing", False) and state != ReviewForm.summary
-    await fsm.set_state(state)
-    await fsm.set_data(form)
-    await show(bot, form, state)
+    await asyncio.gather(fsm.set_state(state), fsm.set_data(form), show(bot, form, state))
 
 
 async def advance(bot: Bot, fsm: FSMContext, form: Form, current: State) -> None:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,11 +117,6 @@ async def measured_hosts(
     return [HostMinutes(host, secs / 60, categorize(host, rules)) for host, secs in top if secs]
 
 
-async def review_of(db: AsyncSession, session_id: int) -> Review | None:
-    result = await db.execute(select(Review).where(Review.session_id == session_id))
-    return result.scalar_one_or_none()
-
-
 async def submit_review(
     db: AsyncSession,
     user_id: int,
@@ -130,36 +125,48 @@ async def submit_review(
     *,
     chat_id: int,
     message_id: int,
-) -> tuple[Review, bool]:
-    """Store the review and its pending analysis; False when it was already submitted."""
-    existing = await review_of(db, session_id)
-    if existing is not None and existing.user_id == user_id:
-        return existing, False
+) -> tuple[int, bool]:
+    """Store the review and its pending analysis; the review id, and False when it was
+    already submitted.
+
+    Two Submits of one session are serialised by the bot (one update per user at a time);
+    should they still race, the unique key stops the second, whose transaction is then
+    rolled back, and the stored review's id is returned.
+    """
+    session = await db.get(FocusSession, session_id)
+    reviewed = session is not None and session.status == SessionStatus.reviewed
+    if reviewed and session is not None and session.user_id == user_id:
+        existing = await _review_id(db, session_id)
+        if existing is not None:
+            return existing, False
     session = await reviewable_session(db, user_id, session_id)
     answers.validate()
-    review = Review(
-        session_id=session.id,
-        user_id=user_id,
-        extra_activities=answers.extra_activities,
-        goal_result=answers.goal_result,
-        self_quality=answers.quality,
-        self_distraction=answers.distraction,
-        solutions=[s for s in SOLUTIONS if s in answers.solutions],
-        solutions_other=answers.solutions_other,
-        note=answers.note,
-    )
-    db.add(review)
-    try:
-        async with db.begin_nested():
-            await db.flush()
+    try:  # Core statements: a Submit is the form's costliest update
+        review_id = await db.scalar(
+            insert(Review)
+            .values(
+                session_id=session.id,
+                user_id=user_id,
+                extra_activities=answers.extra_activities,
+                goal_result=answers.goal_result,
+                self_quality=answers.quality,
+                self_distraction=answers.distraction,
+                solutions=[s for s in SOLUTIONS if s in answers.solutions],
+                solutions_other=answers.solutions_other,
+                note=answers.note,
+            )
+            .returning(Review.id)
+        )
     except IntegrityError:
-        existing = await review_of(db, session_id)  # a concurrent Submit won the race
+        await db.rollback()
+        existing = await _review_id(db, session_id)
         if existing is None:
             raise
         return existing, False
-    db.add(
-        Analysis(
-            review_id=review.id,
+    assert review_id is not None
+    await db.execute(
+        insert(Analysis).values(
+            review_id=review_id,
             user_id=user_id,
             status=AnalysisStatus.pending,
             chat_id=chat_id,
@@ -168,4 +175,8 @@ async def submit_review(
     )
     session.status = SessionStatus.reviewed
     await db.flush()
-    return review, True
+    return review_id, True
+
+
+async def _review_id(db: AsyncSession, session_id: int) -> int | None:
+    return await db.scalar(select(Review.id).where(Review.session_id == session_id))

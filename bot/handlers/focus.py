@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from aiogram import F, Router
-from aiogram.filters import Command, CommandObject
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from arq.connections import ArqRedis
@@ -53,7 +53,7 @@ async def focus(
     await start(message, db, queue, user, int(plan[1]), plan[2])
 
 
-@router.callback_query(FocusForm.length, FocusLength.filter())
+@router.callback_query(StateFilter(FocusForm.length), FocusLength.filter())
 async def picked_length(
     callback: CallbackQuery, callback_data: FocusLength, state: FSMContext
 ) -> None:
@@ -75,9 +75,10 @@ async def stale_length(callback: CallbackQuery) -> None:
     await callback.answer(review_texts.CLOSED)
 
 
-@router.message(FocusForm.custom_length, F.text.regexp(r"^\s*\d{1,4}\s*$"))
+@router.message(StateFilter(FocusForm.custom_length))
 async def typed_length(message: Message, state: FSMContext) -> None:
-    length = int(message.text or 0)
+    typed = (message.text or "").strip()
+    length = int(typed) if typed.isdigit() and len(typed) <= 4 else 0
     if not MIN_MINUTES <= length <= MAX_MINUTES:
         await message.answer(texts.ASK_MINUTES.format(low=MIN_MINUTES, high=MAX_MINUTES))
         return
@@ -86,24 +87,17 @@ async def typed_length(message: Message, state: FSMContext) -> None:
     await message.answer(texts.ASK_GOAL.format(length=minutes(length)))
 
 
-@router.message(FocusForm.custom_length)
-async def not_a_length(message: Message) -> None:
-    await message.answer(texts.ASK_MINUTES.format(low=MIN_MINUTES, high=MAX_MINUTES))
-
-
-@router.message(FocusForm.goal, F.text)
+@router.message(StateFilter(FocusForm.goal))
 async def typed_goal(
     message: Message, db: AsyncSession, state: FSMContext, queue: ArqRedis
 ) -> None:
+    if message.text is None:
+        await message.answer(review_texts.TEXT_ONLY)
+        return
     length = int((await state.get_data()).get("minutes", 0))
     user = await sender(db, message)
-    await start(message, db, queue, user, length, message.text or "")
+    await start(message, db, queue, user, length, message.text)
     await state.clear()
-
-
-@router.message(FocusForm.goal)
-async def goal_not_text(message: Message) -> None:
-    await message.answer(review_texts.TEXT_ONLY)
 
 
 async def start(

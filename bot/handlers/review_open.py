@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -33,8 +35,8 @@ async def open_review(
     session = await reviewable_session(db, user.id, callback_data.session)
     hosts = await measured_hosts(db, session)
     await db.commit()
-    await callback.answer()
     form = {
+        "user": user.id,
         "session": session.id,
         "chat": message.chat.id,
         "message": message.message_id,
@@ -42,4 +44,4 @@ async def open_review(
         "hosts": [[h.host, round(h.minutes, 1), h.category.value] for h in hosts],
         "solutions": [],
     }
-    await go(bot, state, form, ReviewForm.activities)
+    await asyncio.gather(bot(callback.answer()), go(bot, state, form, ReviewForm.activities))

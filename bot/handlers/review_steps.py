@@ -29,7 +29,8 @@ CHOICES: dict[str, tuple[State, Collection[str], str]] = {
 
 
 def pressed(state: State, *actions: str) -> tuple[Any, ...]:
-    return (state, ReviewStep.filter(F.action.in_(actions)), OpenForm())
+    # Filter objects only: aiogram runs plain callables (a bare State, F.text) in a thread.
+    return (StateFilter(state), ReviewStep.filter(F.action.in_(actions)), OpenForm())
 
 
 @router.callback_query(*pressed(ReviewForm.activities, "skip"))
@@ -80,14 +81,14 @@ async def skip_note(callback: CallbackQuery, form: Form, state: FSMContext, bot:
     await advance(bot, state, form, ReviewForm.note)
 
 
-@router.message(ReviewForm.activities, F.text)
+@router.message(StateFilter(ReviewForm.activities))
 async def typed_activities(message: Message, state: FSMContext, bot: Bot) -> None:
     form = await typed(message, state, "extra")
     if form is not None:
         await advance(bot, state, form, ReviewForm.activities)
 
 
-@router.message(ReviewForm.solutions, F.text)
+@router.message(StateFilter(ReviewForm.solutions))
 async def typed_other_solution(message: Message, state: FSMContext, bot: Bot) -> None:
     form = await typed(message, state, "other")
     if form is not None:
@@ -95,16 +96,11 @@ async def typed_other_solution(message: Message, state: FSMContext, bot: Bot) ->
         await show(bot, form, ReviewForm.solutions)
 
 
-@router.message(ReviewForm.note, F.text)
+@router.message(StateFilter(ReviewForm.note))
 async def typed_note(message: Message, state: FSMContext, bot: Bot) -> None:
     form = await typed(message, state, "note")
     if form is not None:
         await advance(bot, state, form, ReviewForm.note)
-
-
-@router.message(StateFilter(ReviewForm.activities, ReviewForm.solutions, ReviewForm.note))
-async def not_text(message: Message) -> None:
-    await message.answer(texts.TEXT_ONLY)
 
 
 @router.message(
@@ -122,8 +118,11 @@ async def buttons_expected(message: Message) -> None:
 
 async def typed(message: Message, state: FSMContext, key: str) -> Form | None:
     """The form with a typed answer stored under `key`; None after a re-prompt."""
+    if message.text is None:
+        await message.answer(texts.TEXT_ONLY)
+        return None
     try:
-        value = clean_text(message.text or "")
+        value = clean_text(message.text)
     except InvalidInput:
         await message.answer(texts.TOO_LONG.format(limit=TEXT_MAX_CHARS))
         return None

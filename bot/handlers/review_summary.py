@@ -5,14 +5,16 @@ Also the catch-all for buttons of a form that is no longer open.
 
 from __future__ import annotations
 
+import asyncio
+
 from aiogram import Bot, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ReviewStep
-from bot.identity import presser
 from bot.notify import edit_text
 from bot.review_form import ORDER, Form, OpenForm, answers, go, is_current, step_name
 from bot.states import ReviewForm
@@ -25,7 +27,9 @@ router = Router(name="review_summary")
 STEPS = {step_name(state): state for state in ORDER[:-1]}
 
 
-@router.callback_query(ReviewForm.summary, ReviewStep.filter(F.action == "submit"), OpenForm())
+@router.callback_query(
+    StateFilter(ReviewForm.summary), ReviewStep.filter(F.action == "submit"), OpenForm()
+)
 async def submit(
     callback: CallbackQuery,
     form: Form,
@@ -34,36 +38,37 @@ async def submit(
     queue: ArqRedis,
     bot: Bot,
 ) -> None:
-    user = await presser(db, callback)
-    review, created = await submit_review(
-        db,
-        user.id,
-        form["session"],
-        answers(form),
-        chat_id=form["chat"],
-        message_id=form["message"],
+    chat, message = form["chat"], form["message"]
+    review_id, created = await submit_review(
+        db, form["user"], form["session"], answers(form), chat_id=chat, message_id=message
     )
     await db.commit()
-    await state.clear()
     if not created:
-        await callback.answer(texts.ALREADY_SUBMITTED)
+        await asyncio.gather(state.clear(), bot(callback.answer(texts.ALREADY_SUBMITTED)))
         return
-    await callback.answer()
     goal = quote(form["goal"])
-    await edit_text(bot, form["chat"], form["message"], texts.ANALYSING.format(goal=goal))
-    queued = await enqueue(queue, ANALYZE_REVIEW, review.id, job_id=f"analyze:{review.id}")
+    await asyncio.gather(
+        state.clear(),
+        bot(callback.answer()),
+        edit_text(bot, chat, message, texts.ANALYSING.format(goal=goal)),
+    )
+    queued = await enqueue(queue, ANALYZE_REVIEW, review_id, job_id=f"analyze:{review_id}")
     if not queued:
-        await edit_text(bot, form["chat"], form["message"], texts.ANALYSIS_LATER.format(goal=goal))
+        await edit_text(bot, chat, message, texts.ANALYSIS_LATER.format(goal=goal))
 
 
-@router.callback_query(ReviewForm.summary, ReviewStep.filter(F.action == "edit"), OpenForm())
+@router.callback_query(
+    StateFilter(ReviewForm.summary), ReviewStep.filter(F.action == "edit"), OpenForm()
+)
 async def choose_edit(callback: CallbackQuery, form: Form, state: FSMContext, bot: Bot) -> None:
     await callback.answer()
     await go(bot, state, form, ReviewForm.choosing_edit)
 
 
 @router.callback_query(
-    ReviewForm.choosing_edit, ReviewStep.filter(F.action.in_(("goto", "back"))), OpenForm()
+    StateFilter(ReviewForm.choosing_edit),
+    ReviewStep.filter(F.action.in_(("goto", "back"))),
+    OpenForm(),
 )
 async def edit_step(
     callback: CallbackQuery, callback_data: ReviewStep, form: Form, state: FSMContext, bot: Bot
@@ -75,9 +80,7 @@ async def edit_step(
 
 
 @router.callback_query(ReviewStep.filter())
-async def stale_button(
-    callback: CallbackQuery, callback_data: ReviewStep, state: FSMContext
-) -> None:
+async def stale_button(callback: CallbackQuery, state: FSMContext) -> None:
     """A button of a closed form, or of a step already answered."""
-    current = is_current(await state.get_data(), callback, callback_data)
+    current = is_current(await state.get_data(), callback)
     await callback.answer(texts.STEP_OVER if current else texts.CLOSED)

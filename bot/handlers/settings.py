@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram import Router
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,10 +47,13 @@ async def settings(message: Message, db: AsyncSession, state: FSMContext) -> Non
     await message.answer(render(user), reply_markup=keyboards.main(user))
 
 
-@router.message(SettingsForm.timezone, F.text)
+@router.message(StateFilter(SettingsForm.timezone))
 async def typed_timezone(message: Message, db: AsyncSession, state: FSMContext) -> None:
+    if message.text is None:
+        await message.answer(texts.ASK_TIMEZONE)
+        return
     user = await sender(db, message)
-    await update_settings(db, user, timezone=message.text or "")
+    await update_settings(db, user, timezone=message.text)
     await db.commit()
     await state.clear()
     await message.answer(render(user), reply_markup=keyboards.main(user))

@@ -1,12 +1,13 @@
 """Ingest throughput and latency of POST /v1/events against a bare insert endpoint.
 
-    .venv/bin/python -m bench.ingest [--postgres-url URL | --sqlite-only] [--requests N]
+    .venv/bin/python -m bench.ingest [--postgres-url URL | --sqlite-only] [--rounds N]
 
 Each server is a real uvicorn process on loopback (bench/ingest_apps.py): the product
 API, and the baseline measured in the same run (no auth, no validation, one
-`INSERT … ON CONFLICT DO NOTHING` per request). Batches of 100 new events, from 1 and
-from 8 concurrent clients, on SQLite and on PostgreSQL. Prints events/s, p50 and p99,
-the ratio to the baseline and the API process's peak RSS.
+`INSERT … ON CONFLICT DO NOTHING` per request). Both run side by side and short rounds
+alternate between them, so whatever else loads the machine loads both alike. Batches of
+100 new events, from 1 and from 8 concurrent clients, on SQLite and on PostgreSQL.
+Prints events/s, p50 and p99, the ratio to the baseline and the API's peak RSS.
 Targets: throughput >= 1.0x baseline (aim 1.5x), p99 < 100 ms at 8 clients on SQLite,
 RSS < 150 MB.
 """
@@ -16,15 +17,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import socket
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import aiohttp
@@ -32,99 +30,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.analysis import percentile, rss_mb
-from core.db import create_engine, create_sessionmaker, transaction
+from bench.ingest_load import Measured, bodies, drive, seed
 from core.migrate import upgrade
-from core.models import FocusSession, utcnow
-from core.pairing import create_pairing, redeem_code
 from core.settings import DatabaseSettings
-from core.users import upsert_telegram_user
-
-BATCH = 100
-HOSTS = ["github.com", "docs.python.org", "stackoverflow.com", "youtube.com", "mail.google.com"]
-
-
-async def seed(url: str) -> dict[str, str]:
-    """A user with a paired device and a session that covers every event sent."""
-    engine = create_engine(url)
-    sessionmaker = create_sessionmaker(engine)
-    async with transaction(sessionmaker) as db:
-        user, _ = await upsert_telegram_user(db, telegram_id=1, chat_id=1)
-        _, code = await create_pairing(db, user=user)
-        pairing, token = await redeem_code(db, code, device_name="bench")
-        now = utcnow()
-        session = FocusSession(
-            user_id=user.id, goal="bench", started_at=now - timedelta(hours=2),
-            planned_end=now + timedelta(hours=6),
-        )  # fmt: skip
-        db.add(session)
-        await db.flush()
-    await engine.dispose()
-    return {
-        "BENCH_TOKEN": token,
-        "BENCH_USER_ID": str(user.id),
-        "BENCH_DEVICE_ID": str(pairing.device_id),
-        "BENCH_SESSION_ID": str(session.id),
-    }
-
-
-def bodies(count: int) -> list[bytes]:
-    """`count` batches of fresh events inside the last hour, one second each."""
-    start = utcnow() - timedelta(hours=1)
-    out = []
-    for b in range(count):
-        events = []
-        for i in range(BATCH):
-            at = start + timedelta(seconds=(b * BATCH + i) % 3000)
-            events.append({
-                "id": str(uuid.uuid4()), "host": HOSTS[i % len(HOSTS)], "title": None,
-                "start": at.isoformat(), "end": (at + timedelta(seconds=1)).isoformat(),
-                "audible": False, "idle": False,
-            })  # fmt: skip
-        out.append(json.dumps({"events": events}).encode())
-    return out
-
-
-async def drive(
-    url: str, token: str, batches: list[bytes], clients: int
-) -> tuple[list[float], float]:
-    """Send the batches from `clients` concurrent clients: (latencies, wall seconds)."""
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    latencies: list[float] = []
-    queue = list(reversed(batches))
-    async with aiohttp.ClientSession(headers=headers) as http:
-
-        async def client() -> None:
-            while queue:
-                body = queue.pop()
-                began = time.perf_counter()
-                async with http.post(url + "/v1/events", data=body) as answer:
-                    await answer.read()
-                    if answer.status != 202:
-                        raise RuntimeError(f"HTTP {answer.status}: {await answer.text()}")
-                latencies.append(time.perf_counter() - began)
-
-        began = time.perf_counter()
-        await asyncio.gather(*(client() for _ in range(clients)))
-        return latencies, time.perf_counter() - began
-
-
-class Measured:
-    def __init__(self) -> None:
-        self.latencies: list[float] = []
-        self.wall = 0.0
-
-    def add(self, run: tuple[list[float], float]) -> None:
-        self.latencies += run[0]
-        self.wall += run[1]
-
-    def line(self, label: str) -> str:
-        rate = len(self.latencies) * BATCH / self.wall
-        p50, p99 = (percentile(self.latencies, q) * 1000 for q in (0.5, 0.99))
-        return f"{label}  {rate:8.0f} ev/s  p50 {p50:6.1f} ms  p99 {p99:6.1f} ms"
-
-    @property
-    def rate(self) -> float:
-        return len(self.latencies) / self.wall
 
 
 def free_port() -> int:

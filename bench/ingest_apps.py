@@ -19,7 +19,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.db import create_engine, create_sessionmaker
-from core.ingest_store import EVENTS
+from core.event_insert import EVENTS
 from core.settings import load_settings
 from tracker_api.app import create_app
 

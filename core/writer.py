@@ -21,9 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
-from core.db import SessionMaker, transaction
+from core.db import create_sessionmaker, transaction
 
 log = logging.getLogger(__name__)
 
@@ -77,20 +78,22 @@ class BatchWriter:
                 for _ in jobs:
                     self._queue.task_done()
 
-    async def _commit(self, jobs: list[_Job]) -> None:
+    async def _commit(self, jobs: list[_Job], *, retry: bool = True) -> None:
         if not jobs:
             return
         try:
             results = await self._transact([unit for unit, _ in jobs])
         except Exception as exc:
-            if len(jobs) == 1:
+            if not retry:
                 _settle(jobs[0][1], exc=exc)
                 return
+            # Each unit once more on its own: a bad unit fails alone, and a connection
+            # that died under the batch is replaced (units are idempotent).
             log.warning(
                 "batched write failed; retrying its units alone", extra={"units": len(jobs)}
             )
             for job in jobs:
-                await self._commit([job])
+                await self._commit([job], retry=False)
             return
         for (_, future), result in zip(jobs, results, strict=True):
             _settle(future, result=result)
@@ -131,14 +134,18 @@ class ThreadWriter(BatchWriter):
 
 
 class SessionWriter(BatchWriter):
-    """PostgreSQL (or any async engine): a few writer tasks on the async session pool."""
+    """PostgreSQL: a few writer tasks on their own pool. It skips the pre-ping, as a batch
+    that meets a dead connection is retried unit by unit on fresh ones."""
 
-    def __init__(
-        self, sessionmaker: SessionMaker, *, writers: int = 4, max_units: int = 64
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, *, writers: int = 4, max_units: int = 64) -> None:
         super().__init__(writers=writers, max_units=max_units)
-        self.sessionmaker = sessionmaker
+        self.engine = engine
+        self.sessionmaker = create_sessionmaker(engine)
 
     async def _transact(self, units: list[Unit]) -> list[Any]:
         async with transaction(self.sessionmaker) as db:
             return [await db.run_sync(unit) for unit in units]
+
+    async def stop(self) -> None:
+        await super().stop()
+        await self.engine.dispose()

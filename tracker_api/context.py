@@ -10,7 +10,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from core.db import SessionMaker, create_reader_sessionmaker, create_sqlite_thread_engine
+from core.db import (
+    SessionMaker,
+    create_engine,
+    create_reader_sessionmaker,
+    create_sqlite_thread_engine,
+)
 from core.ratelimit import FailureLimiter
 from core.resources import Resources
 from core.settings import Settings
@@ -73,7 +78,7 @@ class ApiContext:
         writer: BatchWriter = (
             ThreadWriter(create_sqlite_thread_engine(settings.database_url))
             if settings.is_sqlite
-            else SessionWriter(resources.sessionmaker)
+            else SessionWriter(create_engine(settings.database_url, pre_ping=False))
         )
         await writer.start()
         token = settings.telegram.token.get_secret_value() if settings.telegram.token else None

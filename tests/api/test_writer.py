@@ -1,0 +1,67 @@
+"""The batching writer: a bad unit fails alone, and a dropped connection costs nothing."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from core.db import SessionMaker, transaction
+from core.models import utcnow
+from tests.api.conftest import Linked, add_session
+from tests.api.test_ingest import event
+from tests.conftest import BACKENDS
+
+
+def insert_user(telegram_id: int) -> Any:
+    def unit(session: Session) -> int:
+        session.execute(
+            text("INSERT INTO users (telegram_id, chat_id, first_name, timezone, report_weekday,"
+                 " report_hour, track_titles, ai_enabled, active, created_at, updated_at)"
+                 " VALUES (:t, :t, '', 'UTC', 0, 9, false, true, true, :now, :now)"),
+            {"t": telegram_id, "now": utcnow()},
+        )  # fmt: skip
+        return telegram_id
+
+    return unit
+
+
+async def test_a_failing_unit_fails_only_its_caller(app: Any, sessionmaker: SessionMaker) -> None:
+    writer = app.state.context.writer
+    first = insert_user(1)
+    clash = insert_user(1)  # same telegram id: violates the unique constraint
+    other = insert_user(2)
+    results = await asyncio.gather(
+        writer.submit(first), writer.submit(clash), writer.submit(other), return_exceptions=True
+    )
+    assert results[0] == 1 and results[2] == 2
+    assert isinstance(results[1], Exception)
+    async with sessionmaker() as db:
+        ids = (await db.execute(text("SELECT telegram_id FROM users ORDER BY 1"))).scalars()
+        assert list(ids) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    "database_url", [b for b in BACKENDS if b == "postgres"], indirect=True
+)  # a SQLite file has no connection to drop
+async def test_ingest_survives_dropped_database_connections(
+    app: Any, client: httpx.AsyncClient, linker: Any, sessionmaker: SessionMaker
+) -> None:
+    ann: Linked = await linker()
+    start = utcnow() - timedelta(hours=2)
+    await add_session(sessionmaker, ann.user_id, started=start, minutes=480)
+    before = [event("a.test", start + timedelta(minutes=1), start + timedelta(minutes=2))]
+    assert (await client.post("/v1/events", json={"events": before}, headers=ann.auth)).is_success
+    async with transaction(sessionmaker) as db:  # what a database restart does to the pools
+        await db.execute(
+            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                 " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        )  # fmt: skip
+    after = [event("b.test", start + timedelta(minutes=3), start + timedelta(minutes=4))]
+    answer = await client.post("/v1/events", json={"events": after}, headers=ann.auth)
+    assert answer.status_code == 202 and answer.json()["accepted"] == 1, answer.json()

@@ -206,6 +206,8 @@ async def main(args: argparse.Namespace) -> None:
                     rates[name] = count / seconds
                 pairs.append(rates["review form"] / rates["no-op handler"])
             queued = await redis.zcard("arq:queue")
+            for dispatcher in dispatchers.values():
+                await dispatcher.emit_shutdown()
         finally:
             await redis.flushdb()
             await redis.aclose()

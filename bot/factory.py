@@ -30,6 +30,7 @@ from bot.handlers import (
 )
 from bot.middlewares import DbSessionMiddleware, SkipDuplicateUpdates
 from bot.notify import RetryAfterMiddleware
+from bot.units import Units
 from core.db import SessionMaker
 from core.settings import ConfigError, Settings
 
@@ -55,7 +56,8 @@ def create_bot(settings: Settings) -> Bot:
 def create_dispatcher(
     sessionmaker: SessionMaker, redis: ArqRedis, *, routers: Sequence[Router] | None = None
 ) -> Dispatcher:
-    """Handlers get `db` (one session per update) and `queue` (enqueue jobs, publish).
+    """Handlers get `db` (one session per update), `units` (see `bot.units`) and `queue`
+    (enqueue jobs, publish). Emit its shutdown when done with it.
 
     `routers` replaces the product's handlers (a benchmark's baseline); the rest is the same.
     """
@@ -71,6 +73,8 @@ def create_dispatcher(
         ),
     )
     dispatcher["queue"] = redis
+    dispatcher["units"] = units = Units(sessionmaker)
+    dispatcher.shutdown.register(units.close)
     dispatcher.update.outer_middleware(SkipDuplicateUpdates(redis))
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     _include(dispatcher, *(features() if routers is None else routers))
@@ -78,9 +82,12 @@ def create_dispatcher(
 
 
 def features() -> list[Router]:
-    """The product's routers. Commands come first: they work in the middle of any form;
-    the forms' text handlers follow."""
+    """The product's routers. The review form first, as it gets most updates (its text
+    handlers let /commands through); then the commands, then the other forms."""
     return [
+        review_open.router,
+        review_steps.router,
+        review_summary.router,
         errors.router,
         start.router,
         link.router,
@@ -88,9 +95,6 @@ def features() -> list[Router]:
         settings.router,
         devices.router,
         data.router,
-        review_open.router,
-        review_steps.router,
-        review_summary.router,
     ]
 
 

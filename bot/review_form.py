@@ -13,7 +13,7 @@ from aiogram import Bot
 from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
-from aiogram.types import CallbackQuery
+from aiogram.types import CallbackQuery, Message
 
 from bot import keyboards
 from bot.notify import edit_text
@@ -46,6 +46,13 @@ class OpenForm(Filter):
         if not is_current(form, callback):
             return False
         return {"form": form}
+
+
+class NotCommand(Filter):
+    """Passes typed text that is not a /command: commands work in the middle of the form."""
+
+    async def __call__(self, message: Message) -> bool:
+        return not (message.text or "").startswith("/")
 
 
 def is_current(form: Form, callback: CallbackQuery) -> bool:

@@ -96,7 +96,8 @@ class WebhookFeeder:
             log.error("update failed", exc_info=task.exception())
 
     async def close(self) -> None:
-        """Let updates in flight finish (briefly), then close the bot's HTTP session."""
+        """Let updates in flight finish (briefly), then shut the dispatcher and the bot down."""
         if self._tasks:
             await asyncio.wait(self._tasks, timeout=DRAIN_SECONDS)
+        await self.dispatcher.emit_shutdown(bot=self.bot)
         await self.bot.session.close()

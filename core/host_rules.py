@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import InvalidInput
@@ -14,12 +15,17 @@ SETTABLE = (Category.on_task, Category.neutral, Category.distracting)
 SEEN_WINDOW = timedelta(days=30)
 
 
+def rules_query(user_id: int) -> Select[str, Category]:
+    return select(HostRule.pattern, HostRule.category).where(HostRule.user_id == user_id)
+
+
+def as_rules(rows: Iterable[tuple[str, str]]) -> dict[str, Category]:
+    return {pattern: Category(category) for pattern, category in rows}
+
+
 async def user_rules(db: AsyncSession, user_id: int) -> dict[str, Category]:
     """The user's rules by host pattern (the defaults are in `core.categories`)."""
-    result = await db.execute(
-        select(HostRule.pattern, HostRule.category).where(HostRule.user_id == user_id)
-    )
-    return {pattern: Category(category) for pattern, category in result.all()}
+    return as_rules(await db.execute(rules_query(user_id)))
 
 
 async def set_category(db: AsyncSession, user_id: int, host: str, category: Category) -> HostRule:

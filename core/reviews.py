@@ -1,23 +1,25 @@
 """The self-review form's domain: what was measured, what the user answers, and Submit.
 
-Submit is idempotent: one review per session (a unique key), created in one
-transaction with its pending analysis, so a double-tapped Submit stores one review
-and its caller enqueues one analysis job.
+`start_review` and `submit_review` are units of work: synchronous functions of a
+`Session`, run in one transaction by `core.writer` (on SQLite a whole unit costs one thread
+hop, where aiosqlite would hop per statement; the form's two database steps were most
+of its cost). Submit is idempotent: the session is claimed (ended -> reviewed) in one
+UPDATE, so a double-tapped Submit stores one review and its caller enqueues one job.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
 
 from core.categories import categorize
 from core.errors import InvalidInput, ReviewClosed
-from core.host_rules import user_rules
+from core.host_rules import as_rules, rules_query
 from core.models import (
     ActivityEvent,
     Analysis,
@@ -26,9 +28,9 @@ from core.models import (
     FocusSession,
     Review,
     SessionStatus,
+    User,
     utcnow,
 )
-from core.sessions import mark_due
 
 GOAL_RESULTS = ("yes", "partly", "no")
 GRADES = range(1, 6)
@@ -80,28 +82,38 @@ def clean_text(text: str) -> str | None:
     return text or None
 
 
-async def reviewable_session(
-    db: AsyncSession, user_id: int, session_id: int, *, now: datetime | None = None
-) -> FocusSession:
-    """The user's finished, not yet reviewed session; ReviewClosed otherwise."""
-    session = await db.get(FocusSession, session_id)
-    if session is None or session.user_id != user_id:
+@dataclass(frozen=True)
+class ReviewStart:
+    """What the form needs from the database when it opens."""
+
+    session_id: int
+    user_id: int
+    goal: str
+    hosts: list[HostMinutes]
+
+
+def start_review(
+    db: Session, session_id: int, *, telegram_id: int, now: datetime | None = None
+) -> ReviewStart:
+    """Open the review of the Telegram user's finished session; ReviewClosed if it cannot be
+    reviewed (someone else's, dropped, or reviewed already)."""
+    session = db.scalar(
+        select(FocusSession)
+        .join(User, User.id == FocusSession.user_id)
+        .where(FocusSession.id == session_id, User.telegram_id == telegram_id)
+    )
+    if session is None:
         raise ReviewClosed()
     now = now or utcnow()
     if session.status == SessionStatus.active and session.planned_end <= now:
-        await mark_due(db, session.id)  # the time's-up job has not run yet: it need not
+        # Over, but its time's-up job has not run: end it as that job would; no "time's up".
+        session.status = SessionStatus.ended
+        session.ended_at = session.planned_end
         session.due_notified_at = now
     if session.status != SessionStatus.ended:
         raise ReviewClosed()
-    return session
-
-
-async def measured_hosts(
-    db: AsyncSession, session: FocusSession, *, limit: int = TOP_HOSTS
-) -> list[HostMinutes]:
-    """The hosts that had attention in the session window, most minutes first."""
     start, end = session.started_at, session.window_end
-    result = await db.execute(
+    events = db.execute(
         select(ActivityEvent.host, ActivityEvent.started_at, ActivityEvent.ended_at).where(
             ActivityEvent.session_id == session.id,
             ActivityEvent.idle.is_(False),
@@ -109,62 +121,81 @@ async def measured_hosts(
             ActivityEvent.started_at < end,
         )
     )
+    rules = as_rules(db.execute(rules_query(session.user_id)))
+    hosts = top_hosts(events, start, end, rules)
+    return ReviewStart(session.id, session.user_id, session.goal, hosts)
+
+
+def top_hosts(
+    events: Iterable[tuple[str, datetime, datetime]],
+    start: datetime,
+    end: datetime,
+    rules: dict[str, Category],
+    limit: int = TOP_HOSTS,
+) -> list[HostMinutes]:
+    """Minutes per host, clipped to the window, most first: a simple sum, enough for the
+    form (the analysis measures overlaps and idle time properly, in `core.metrics`)."""
     seconds: dict[str, float] = defaultdict(float)
-    for host, started, ended in result.all():
+    for host, started, ended in events:
         seconds[host] += max(0.0, (min(ended, end) - max(started, start)).total_seconds())
-    rules = await user_rules(db, session.user_id)
     top = sorted(seconds.items(), key=lambda item: (-item[1], item[0]))[:limit]
     return [HostMinutes(host, secs / 60, categorize(host, rules)) for host, secs in top if secs]
 
 
-async def submit_review(
-    db: AsyncSession,
-    user_id: int,
+def submit_review(
+    db: Session,
     session_id: int,
     answers: ReviewAnswers,
     *,
+    user_id: int,
     chat_id: int,
     message_id: int,
+    now: datetime | None = None,
 ) -> tuple[int, bool]:
-    """Store the review and its pending analysis; the review id, and False when it was
-    already submitted.
-
-    Two Submits of one session are serialised by the bot (one update per user at a time);
-    should they still race, the unique key stops the second, whose transaction is then
-    rolled back, and the stored review's id is returned.
-    """
-    session = await db.get(FocusSession, session_id)
-    reviewed = session is not None and session.status == SessionStatus.reviewed
-    if reviewed and session is not None and session.user_id == user_id:
-        existing = await _review_id(db, session_id)
-        if existing is not None:
-            return existing, False
-    session = await reviewable_session(db, user_id, session_id)
+    """Store the review and its pending analysis (for the "Analysing…" message); the review
+    id, and False when it was already submitted. ReviewClosed if it cannot be reviewed."""
     answers.validate()
-    try:  # Core statements: a Submit is the form's costliest update
-        review_id = await db.scalar(
-            insert(Review)
-            .values(
-                session_id=session.id,
-                user_id=user_id,
-                extra_activities=answers.extra_activities,
-                goal_result=answers.goal_result,
-                self_quality=answers.quality,
-                self_distraction=answers.distraction,
-                solutions=[s for s in SOLUTIONS if s in answers.solutions],
-                solutions_other=answers.solutions_other,
-                note=answers.note,
-            )
-            .returning(Review.id)
+    now = now or utcnow()
+    due = (FocusSession.status == SessionStatus.active) & (FocusSession.planned_end <= now)
+    claimed = db.scalar(
+        update(FocusSession)
+        .where(
+            FocusSession.id == session_id,
+            FocusSession.user_id == user_id,
+            (FocusSession.status == SessionStatus.ended) | due,
         )
-    except IntegrityError:
-        await db.rollback()
-        existing = await _review_id(db, session_id)
+        .values(
+            status=SessionStatus.reviewed,
+            ended_at=func.coalesce(FocusSession.ended_at, FocusSession.planned_end),
+            due_notified_at=func.coalesce(FocusSession.due_notified_at, now),
+        )
+        .returning(FocusSession.id)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed is None:
+        existing = db.scalar(
+            select(Review.id).where(Review.session_id == session_id, Review.user_id == user_id)
+        )
         if existing is None:
-            raise
+            raise ReviewClosed()
         return existing, False
+    review_id = db.scalar(
+        insert(Review)
+        .values(
+            session_id=session_id,
+            user_id=user_id,
+            extra_activities=answers.extra_activities,
+            goal_result=answers.goal_result,
+            self_quality=answers.quality,
+            self_distraction=answers.distraction,
+            solutions=[s for s in SOLUTIONS if s in answers.solutions],
+            solutions_other=answers.solutions_other,
+            note=answers.note,
+        )
+        .returning(Review.id)
+    )
     assert review_id is not None
-    await db.execute(
+    db.execute(
         insert(Analysis).values(
             review_id=review_id,
             user_id=user_id,
@@ -173,10 +204,4 @@ async def submit_review(
             message_id=message_id,
         )
     )
-    session.status = SessionStatus.reviewed
-    await db.flush()
     return review_id, True
-
-
-async def _review_id(db: AsyncSession, session_id: int) -> int | None:
-    return await db.scalar(select(Review.id).where(Review.session_id == session_id))

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ReviewOpen
-from bot.identity import presser
 from bot.review_form import go
 from bot.states import ReviewForm
 from bot.texts import review as texts
-from core.reviews import measured_hosts, reviewable_session
+from bot.units import Units
+from core.reviews import start_review
 
 router = Router(name="review_open")
 
@@ -23,7 +23,7 @@ router = Router(name="review_open")
 async def open_review(
     callback: CallbackQuery,
     callback_data: ReviewOpen,
-    db: AsyncSession,
+    units: Units,
     state: FSMContext,
     bot: Bot,
 ) -> None:
@@ -31,17 +31,16 @@ async def open_review(
     if not isinstance(message, Message):
         await callback.answer(texts.CLOSED)  # too old for Telegram to show us
         return
-    user = await presser(db, callback)
-    session = await reviewable_session(db, user.id, callback_data.session)
-    hosts = await measured_hosts(db, session)
-    await db.commit()
+    opened = await units.run(
+        partial(start_review, session_id=callback_data.session, telegram_id=callback.from_user.id)
+    )
     form = {
-        "user": user.id,
-        "session": session.id,
+        "user": opened.user_id,
+        "session": opened.session_id,
         "chat": message.chat.id,
         "message": message.message_id,
-        "goal": session.goal,
-        "hosts": [[h.host, round(h.minutes, 1), h.category.value] for h in hosts],
+        "goal": opened.goal,
+        "hosts": [[h.host, round(h.minutes, 1), h.category.value] for h in opened.hosts],
         "solutions": [],
     }
     await asyncio.gather(bot(callback.answer()), go(bot, state, form, ReviewForm.activities))

@@ -12,7 +12,7 @@ from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import ReviewStep
-from bot.review_form import Form, OpenForm, advance, show
+from bot.review_form import Form, NotCommand, OpenForm, advance, show
 from bot.states import ReviewForm
 from bot.texts import review as texts
 from core.errors import InvalidInput
@@ -81,14 +81,14 @@ async def skip_note(callback: CallbackQuery, form: Form, state: FSMContext, bot:
     await advance(bot, state, form, ReviewForm.note)
 
 
-@router.message(StateFilter(ReviewForm.activities))
+@router.message(StateFilter(ReviewForm.activities), NotCommand())
 async def typed_activities(message: Message, state: FSMContext, bot: Bot) -> None:
     form = await typed(message, state, "extra")
     if form is not None:
         await advance(bot, state, form, ReviewForm.activities)
 
 
-@router.message(StateFilter(ReviewForm.solutions))
+@router.message(StateFilter(ReviewForm.solutions), NotCommand())
 async def typed_other_solution(message: Message, state: FSMContext, bot: Bot) -> None:
     form = await typed(message, state, "other")
     if form is not None:
@@ -96,7 +96,7 @@ async def typed_other_solution(message: Message, state: FSMContext, bot: Bot) ->
         await show(bot, form, ReviewForm.solutions)
 
 
-@router.message(StateFilter(ReviewForm.note))
+@router.message(StateFilter(ReviewForm.note), NotCommand())
 async def typed_note(message: Message, state: FSMContext, bot: Bot) -> None:
     form = await typed(message, state, "note")
     if form is not None:
@@ -110,7 +110,8 @@ async def typed_note(message: Message, state: FSMContext, bot: Bot) -> None:
         ReviewForm.distraction,
         ReviewForm.summary,
         ReviewForm.choosing_edit,
-    )
+    ),
+    NotCommand(),
 )
 async def buttons_expected(message: Message) -> None:
     await message.answer(texts.USE_BUTTONS)

@@ -6,13 +6,13 @@ Also the catch-all for buttons of a form that is no longer open.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from aiogram import Bot, F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from arq.connections import ArqRedis
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import ReviewStep
 from bot.notify import edit_text
@@ -20,6 +20,7 @@ from bot.review_form import ORDER, Form, OpenForm, answers, go, is_current, step
 from bot.states import ReviewForm
 from bot.texts import quote
 from bot.texts import review as texts
+from bot.units import Units
 from core.queue import ANALYZE_REVIEW, enqueue
 from core.reviews import submit_review
 
@@ -34,15 +35,21 @@ async def submit(
     callback: CallbackQuery,
     form: Form,
     state: FSMContext,
-    db: AsyncSession,
+    units: Units,
     queue: ArqRedis,
     bot: Bot,
 ) -> None:
     chat, message = form["chat"], form["message"]
-    review_id, created = await submit_review(
-        db, form["user"], form["session"], answers(form), chat_id=chat, message_id=message
+    review_id, created = await units.run(
+        partial(
+            submit_review,
+            session_id=form["session"],
+            answers=answers(form),
+            user_id=form["user"],
+            chat_id=chat,
+            message_id=message,
+        )
     )
-    await db.commit()
     if not created:
         await asyncio.gather(state.clear(), bot(callback.answer(texts.ALREADY_SUBMITTED)))
         return

@@ -179,14 +179,17 @@ async def user_of(sessionmaker: SessionMaker, telegram_id: int) -> User:
         return (await db.execute(select(User).where(User.telegram_id == telegram_id))).scalar_one()
 
 
-async def last_session(sessionmaker: SessionMaker, user_id: int) -> FocusSession:
+async def last_session(sessionmaker: SessionMaker, telegram_id: int) -> FocusSession:
+    """The Telegram user's latest focus session."""
     async with sessionmaker() as db:
         result = await db.execute(
             select(FocusSession)
-            .where(FocusSession.user_id == user_id)
+            .join(User, User.id == FocusSession.user_id)
+            .where(User.telegram_id == telegram_id)
             .order_by(FocusSession.id.desc())
+            .limit(1)
         )
-        return result.scalars().first()  # type: ignore[return-value]
+        return result.scalar_one()
 
 
 async def travel_to_end(redis: Redis, sessionmaker: SessionMaker, session_id: int) -> None:
@@ -255,8 +258,7 @@ async def times_up(
 ) -> FakeMessage:
     """/focus, then time travel to its end: the "time's up" message with Review now."""
     await chat.say(f"/focus 25 {goal}", "Focus on")
-    user = await user_of(sessionmaker, chat.user.id)
-    session = await last_session(sessionmaker, user.id)
+    session = await last_session(sessionmaker, chat.user.id)
     await travel_to_end(redis, sessionmaker, session.id)
     await run_jobs(settings, redis)
     return await chat.fake.wait_for_text(chat.user, f"Time's up: {goal}")

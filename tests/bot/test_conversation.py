@@ -39,12 +39,11 @@ async def converse(
     assert "-" in code.content.split("\n\n")[1]
     started = await chat.say("/focus 25 write chapter 2", "Focus on write chapter 2 until")
     assert "(25 min)" in started.content
-    user = await user_of(sessionmaker, chat.user.id)
-    session = await last_session(sessionmaker, user.id)
+    session = await last_session(sessionmaker, chat.user.id)
     assert session.status == SessionStatus.active and session.goal == "write chapter 2"
 
     await travel_to_end(redis, sessionmaker, session.id)
-    session = await last_session(sessionmaker, user.id)
+    session = await last_session(sessionmaker, chat.user.id)
     await add_events(
         sessionmaker, session, {"github.com": 15, "youtube.com": 6, "docs.python.org": 3}
     )
@@ -129,7 +128,7 @@ async def test_restart_in_the_middle_of_the_form(
 ) -> None:
     bob = Chat(fake_telegram, fake_telegram.add_user("Bob"))
     await bob.say("/focus 30 refactor the parser", "Focus on refactor the parser")
-    session = await last_session(db_of, (await user_of(db_of, bob.user.id)).id)
+    session = await last_session(db_of, bob.user.id)
     await travel_to_end(redis, db_of, session.id)
     await run_jobs(polling_bot.settings, redis)
     times_up = await fake_telegram.wait_for_text(bob.user, "Time's up")

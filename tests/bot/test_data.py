@@ -26,8 +26,7 @@ async def reviewed_session(
     chat: Chat, db_of: SessionMaker, redis: Redis, bot: PollingBot, goal: str
 ) -> None:
     message = await times_up(chat, db_of, redis, bot.settings, goal)
-    user = await user_of(db_of, chat.user.id)
-    await add_events(db_of, await last_session(db_of, user.id), {f"{goal}.example.org": 4})
+    await add_events(db_of, await last_session(db_of, chat.user.id), {f"{goal}.example.org": 4})
     summary = await fill_form(chat, message)
     await chat.press(summary, "Submit ✓", "Analysing")
 

@@ -44,7 +44,7 @@ async def test_a_long_goal_is_capped_with_a_clear_message(
     with no_errors(fake_telegram):
         reply = await ann.say("/focus 50 " + "refactor everything " * 200, "Focus on refactor")
     assert "Your goal was long, so I kept its first 200 characters." in reply.content
-    session = await last_session(db_of, (await user_of(db_of, ann.user.id)).id)
+    session = await last_session(db_of, ann.user.id)
     assert len(session.goal) == 200 and session.goal.endswith("…")
 
 
@@ -80,8 +80,8 @@ async def test_buttons_for_long_hosts_fit_in_64_bytes(
 ) -> None:
     ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
     await ann.say("/focus 25 write", "Focus on write")
+    await add_events(db_of, await last_session(db_of, ann.user.id), {LONG_HOST: 5, "github.com": 3})
     user = await user_of(db_of, ann.user.id)
-    await add_events(db_of, await last_session(db_of, user.id), {LONG_HOST: 5, "github.com": 3})
     with no_errors(fake_telegram):
         settings = await ann.say("/settings", "Settings")
         await ann.press(settings, "🏷 Host categories", LONG_HOST)

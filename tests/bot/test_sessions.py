@@ -35,7 +35,7 @@ async def test_done_offers_the_review_once_and_reminds_once(
     await ann.say("/focus 90 write chapter 2", "Focus on write chapter 2")
     ended = await ann.say("/done", "Session ended at")
     assert ended.button_texts == ["Review now"]
-    session = await last_session(db_of, (await user_of(db_of, ann.user.id)).id)
+    session = await last_session(db_of, ann.user.id)
     assert session.status == SessionStatus.ended
 
     await travel_to_end(redis, db_of, session.id)
@@ -65,7 +65,7 @@ async def test_cancel_drops_the_session_and_its_times_up(
     ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
     await ann.say("/focus 25 answer email", "Focus on answer email")
     await ann.say("/cancel", "Session dropped: answer email")
-    session = await last_session(db_of, (await user_of(db_of, ann.user.id)).id)
+    session = await last_session(db_of, ann.user.id)
     await travel_to_end(redis, db_of, session.id)
     await run_jobs(polling_bot.settings, redis)
     assert session.id and not [
@@ -80,7 +80,7 @@ async def test_the_sweep_sends_a_times_up_whose_job_was_lost(
 ) -> None:
     ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
     await ann.say("/focus 25 read", "Focus on read")
-    session = await last_session(db_of, (await user_of(db_of, ann.user.id)).id)
+    session = await last_session(db_of, ann.user.id)
     await travel_to_end(redis, db_of, session.id)
     await redis.delete("arq:queue", f"arq:job:due:{session.id}")  # lost with its Redis
     async with transaction(db_of) as db:  # and the sweep's grace period has passed
@@ -102,7 +102,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive(
 ) -> None:
     ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
     await ann.say("/focus 25 deep work", "Focus on deep work")
-    session = await last_session(db_of, (await user_of(db_of, ann.user.id)).id)
+    session = await last_session(db_of, ann.user.id)
     fake_telegram.block(ann.user)
     await travel_to_end(redis, db_of, session.id)
     await run_jobs(polling_bot.settings, redis)

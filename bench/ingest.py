@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import contextlib
 import os
-import socket
 import sys
 import tempfile
 import uuid
@@ -33,12 +32,7 @@ from bench.analysis import percentile, rss_mb
 from bench.ingest_load import Measured, bodies, drive, seed
 from core.migrate import upgrade
 from core.settings import DatabaseSettings
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from tests.api.live import free_port
 
 
 @contextlib.asynccontextmanager

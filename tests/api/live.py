@@ -13,28 +13,56 @@ from core.settings import Settings
 from tracker_api.app import create_app
 
 
-def free_socket(port: int = 0) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    return sock
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveApi:
+    """One API process's worth of app on a fixed port, which can be stopped and started
+    again on the same address (as a browser would see a server restart)."""
+
+    def __init__(self, settings: Settings, port: int | None = None) -> None:
+        self.settings = settings
+        self.port = port or free_port()
+        self._server: uvicorn.Server | None = None
+        self._serving: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        config = uvicorn.Config(
+            create_app(self.settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            timeout_graceful_shutdown=1,
+        )
+        self._server = server = uvicorn.Server(config)
+        self._serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if self._serving.done():
+                self._serving.result()
+                raise RuntimeError(f"the API did not start on port {self.port}")
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        if self._server is None or self._serving is None:
+            return
+        self._server.should_exit = True
+        await self._serving
+        self._server = self._serving = None
 
 
 @contextlib.asynccontextmanager
-async def live_api(settings: Settings, port: int = 0) -> AsyncIterator[str]:
-    """Serve until the block ends; yields the base URL. Pass `port` to come back on the
-    same address after a stop."""
-    sock = free_socket(port)
-    config = uvicorn.Config(create_app(settings), log_config=None, timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    while not server.started:
-        if serving.done():
-            serving.result()
-        await asyncio.sleep(0.01)
+async def live_api(settings: Settings) -> AsyncIterator[str]:
+    """Serve until the block ends; yields the base URL."""
+    api = LiveApi(settings)
+    await api.start()
     try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+        yield api.url
     finally:
-        server.should_exit = True
-        await serving
-        sock.close()
+        await api.stop()

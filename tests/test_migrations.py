@@ -47,9 +47,8 @@ async def test_head_matches_the_models(database_url: str) -> None:
 async def test_default_host_rules_are_seeded(database_url: str) -> None:
     engine = create_engine(database_url)
     async with engine.connect() as conn:
-        rows = dict(
-            (await conn.execute(text("SELECT pattern, category FROM host_rules WHERE user_id IS NULL"))).all()
-        )
+        defaults = text("SELECT pattern, category FROM host_rules WHERE user_id IS NULL")
+        rows = dict((await conn.execute(defaults)).all())
     await engine.dispose()
     assert rows["youtube.com"] == "distracting"
     assert rows["github.com"] == "on_task"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import FocusSession, SessionStatus, User, utcnow
@@ -33,6 +33,7 @@ class Notice:
     timezone: str
     goal: str
     planned_end: datetime
+    ended_early: bool  # ended before its declared time, e.g. from the browser
 
 
 async def claim_due(
@@ -47,8 +48,9 @@ async def claim_due(
         if session.planned_end > now + DUE_EARLY:
             return None
         await mark_due(db, session_id)
-    elif not _ended_by_time(session):
-        return None  # ended early or dropped: the user already got their answer
+    elif session.status != SessionStatus.ended:
+        return None  # dropped, or already reviewed
+    # An ended session still unclaimed was ended outside the chat (/done claims its own).
     session.due_notified_at = now
     await db.flush()
     return await _notice(db, session, now)
@@ -96,11 +98,7 @@ async def owing_due(db: AsyncSession, *, now: datetime | None = None) -> list[Fo
             FocusSession.due_notified_at.is_(None),
             FocusSession.planned_end <= now - SWEEP_DELAY,
             FocusSession.planned_end > now - STALE_AFTER,
-            or_(
-                FocusSession.status == SessionStatus.active,
-                (FocusSession.status == SessionStatus.ended)
-                & (FocusSession.ended_at >= FocusSession.planned_end),
-            ),
+            FocusSession.status.in_([SessionStatus.active, SessionStatus.ended]),
         )
         .order_by(FocusSession.planned_end)
         .limit(SWEEP_BATCH)
@@ -125,14 +123,6 @@ async def owing_reminder(db: AsyncSession, *, now: datetime | None = None) -> li
     return list(result.scalars())
 
 
-def _ended_by_time(session: FocusSession) -> bool:
-    return (
-        session.status == SessionStatus.ended
-        and session.ended_at is not None
-        and session.ended_at >= session.planned_end
-    )
-
-
 async def _notice(db: AsyncSession, session: FocusSession, now: datetime) -> Notice | None:
     user = await db.get(User, session.user_id)
     if user is None or not user.active or session.planned_end < now - STALE_AFTER:
@@ -144,6 +134,7 @@ async def _notice(db: AsyncSession, session: FocusSession, now: datetime) -> Not
         timezone=user.timezone,
         goal=session.goal,
         planned_end=session.planned_end,
+        ended_early=session.window_end < session.planned_end,
     )
 
 

@@ -37,6 +37,10 @@ RETRY_SECONDS = 15
 STARTED_FLAG_TTL = int(timedelta(days=1).total_seconds())
 
 
+def _due_text(notice: notices.Notice) -> str:
+    return texts.ENDED_IN_BROWSER if notice.ended_early else texts.TIMES_UP
+
+
 def due_job_id(session_id: int) -> str:
     return f"due:{session_id}"
 
@@ -46,11 +50,9 @@ def reminder_job_id(session_id: int) -> str:
 
 
 async def session_due(ctx: dict[str, Any], session_id: int) -> str:
-    """The declared time is over: end the session and offer its review."""
+    """The declared time is over, or the session was ended from the browser: offer its review."""
     resources: Resources = ctx["resources"]
-    notice = await _offer_review(
-        ctx, session_id, notices.claim_due, notices.release_due, texts.TIMES_UP
-    )
+    notice = await _offer_review(ctx, session_id, notices.claim_due, notices.release_due, _due_text)
     if notice is None:
         return "nothing owed"
     await events_bus.publish(resources.redis, notice.user_id, events_bus.SESSION)
@@ -67,7 +69,7 @@ async def session_due(ctx: dict[str, Any], session_id: int) -> str:
 async def review_reminder(ctx: dict[str, Any], session_id: int) -> str:
     """The one nudge for a session still waiting for its review."""
     notice = await _offer_review(
-        ctx, session_id, notices.claim_reminder, notices.release_reminder, texts.REMINDER
+        ctx, session_id, notices.claim_reminder, notices.release_reminder, lambda _: texts.REMINDER
     )
     return "nothing owed" if notice is None else "sent"
 
@@ -109,7 +111,7 @@ async def _offer_review(
     session_id: int,
     claim: Callable[[AsyncSession, int], Awaitable[notices.Notice | None]],
     release: Callable[[AsyncSession, int], Awaitable[None]],
-    template: str,
+    template: Callable[[notices.Notice], str],
 ) -> notices.Notice | None:
     """Claim a message, then send it with a Review now button; None when none is owed.
 
@@ -124,7 +126,7 @@ async def _offer_review(
     try:
         await notifier.send_text(
             notice.chat_id,
-            template.format(goal=quote(notice.goal)),
+            template(notice).format(goal=quote(notice.goal)),
             reply_markup=keyboards.review_now(notice.session_id),
         )
     except PASSING as exc:

@@ -87,6 +87,10 @@ async def test_end_from_the_browser(
         session = await db.get(FocusSession, session_id)
     assert session is not None and session.status == SessionStatus.ended
     assert session.ended_at is not None
+    pool = ArqRedis.from_url(REDIS_URL)
+    jobs = {job.job_id: job for job in await pool.queued_jobs()}
+    await pool.aclose()
+    assert jobs[f"ended:{session_id}"].function == SESSION_DUE, "the review is offered now"
 
     nothing = await client.post("/v1/session/end", headers=ann.auth)
     assert nothing.status_code == 404 and nothing.json()["detail"] == "no focus session is running"

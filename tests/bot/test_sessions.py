@@ -11,9 +11,9 @@ from sqlalchemy import update
 
 from core.db import SessionMaker, transaction
 from core.models import FocusSession, SessionSource, SessionStatus, utcnow
-from core.queue import SESSION_STARTED, enqueue
+from core.queue import SESSION_DUE, SESSION_STARTED, enqueue
 from core.resources import Resources
-from core.sessions import start_session
+from core.sessions import end_session, start_session
 from core.settings import Settings
 from jobs.sessions import reconcile_sessions
 from tests.bot.conftest import Chat, PollingBot, last_session, run_jobs, travel_to_end, user_of
@@ -131,6 +131,27 @@ async def test_a_session_started_in_the_browser_is_announced_once(
     await fake_telegram.wait_for_text(ann.user, "Focus started from your browser: review PRs")
     assert sum("from your browser" in m.content for m in fake_telegram.bot_messages(ann.user)) == 1
     assert await redis.exists(f"arq:job:due:{session.id}")
+
+
+async def test_a_session_ended_in_the_browser_is_offered_its_review_once(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    await ann.say("/focus 50 review PRs", "Focus on review PRs")
+    session = await last_session(db_of, ann.user.id)
+    async with transaction(db_of) as db:  # what POST /v1/session/end does
+        await end_session(db, session.user_id)
+    pool = ArqRedis(connection_pool=redis.connection_pool)
+    await enqueue(pool, SESSION_DUE, session.id, job_id=f"ended:{session.id}")
+    await run_jobs(polling_bot.settings, redis)
+
+    offer = await fake_telegram.wait_for_text(ann.user, "You ended review PRs from the browser")
+    assert offer.button_texts == ["Review now"]
+    await travel_to_end(redis, db_of, session.id)  # the declared end comes later
+    await run_jobs(polling_bot.settings, redis)
+    texts = [m.content for m in fake_telegram.bot_messages(ann.user)]
+    assert sum("from the browser" in t for t in texts) == 1
+    assert not [t for t in texts if "Time's up" in t]
 
 
 async def sweep(settings: Settings) -> int:

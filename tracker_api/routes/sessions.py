@@ -52,5 +52,8 @@ async def end(caller: CallerDep, context: ContextDep) -> SessionView:
     async with transaction(context.resources.sessionmaker) as db:
         session = await end_session(db, caller.user_id)
         view = await session_view(db, caller.user_id, session=session)
-    await events_bus.publish(context.resources.redis, caller.user_id, events_bus.SESSION)
+    redis = context.resources.redis
+    # The review is offered in Telegram now; the session's deferred job holds `due:{id}`.
+    await enqueue(redis, SESSION_DUE, session.id, job_id=f"ended:{session.id}")
+    await events_bus.publish(redis, caller.user_id, events_bus.SESSION)
     return view

@@ -6,6 +6,10 @@
 - **403 Forbidden** (the user blocked the bot): `Notifier` marks the user inactive and
   drops the message; retrying cannot help.
 - **"message is not modified"**: the message already shows what we wanted; ignored.
+- **Telegram's rate limits**: `limit_sends` makes a `Bot` wait for its turn in the send
+  budget that all processes share through Redis (`bot.send_limit`); the worker installs
+  it, so every message a job sends (reports, "time's up", reminders, an analysis whose
+  message is gone) keeps within ≈30 messages/s per bot and 1/s per chat.
 """
 
 from __future__ import annotations
@@ -23,7 +27,9 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from aiogram.types import InlineKeyboardMarkup, Message
+from redis.asyncio import Redis
 
+from bot.send_limit import SendLimiter
 from core.db import SessionMaker, transaction
 from core.users import deactivate_chat
 
@@ -33,6 +39,9 @@ T = TypeVar("T")
 NOT_MODIFIED = "message is not modified"
 MAX_WAIT_SECONDS = 60  # longer waits are the caller's to schedule (a job retry)
 MAX_ATTEMPTS = 4
+# Methods that post a new message. Edits are left out: Telegram's 30/s and 1/s per chat
+# are about sending, and an edit answers something the user just did (an analysis).
+LIMITED = ("send", "copy", "forward")
 
 
 class RetryAfterMiddleware(BaseRequestMiddleware):
@@ -57,6 +66,35 @@ class RetryAfterMiddleware(BaseRequestMiddleware):
                 )
                 await asyncio.sleep(exc.retry_after)
                 attempt += 1
+
+
+class SendLimitMiddleware(BaseRequestMiddleware):
+    """Calls that post a message wait for their slot; a 429 on one pauses every sender."""
+
+    def __init__(self, limiter: SendLimiter) -> None:
+        self.limiter = limiter
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat_id = getattr(method, "chat_id", None)
+        name = method.__api_method__
+        if chat_id is None or name == "sendChatAction" or not name.startswith(LIMITED):
+            return await make_request(bot, method)
+        await self.limiter.acquire(chat_id)
+        try:
+            return await make_request(bot, method)
+        except TelegramRetryAfter as exc:
+            await self.limiter.pause(chat_id, exc.retry_after)
+            raise
+
+
+def limit_sends(bot: Bot, redis: Redis) -> None:
+    """Make `bot` respect the shared send budget (inside its 429 retries: each try waits)."""
+    bot.session.middleware(SendLimitMiddleware(SendLimiter(redis, bot.id)))
 
 
 def is_not_modified(exc: TelegramBadRequest) -> bool:

@@ -10,6 +10,7 @@ from arq.connections import RedisSettings
 from arq.worker import Worker
 
 from bot.factory import create_bot
+from bot.notify import limit_sends
 from core.resources import Resources
 from core.settings import Settings
 from jobs import housekeeping, sessions
@@ -30,6 +31,7 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["resources"] = Resources.open(settings)
         ctx["bot"] = create_bot(settings)
+        limit_sends(ctx["bot"], ctx["resources"].redis)
 
     async def on_shutdown(ctx: dict[str, Any]) -> None:
         if "bot" in ctx:

@@ -22,6 +22,7 @@ from bot.handlers import (
     errors,
     focus,
     link,
+    report,
     review_open,
     review_steps,
     review_summary,
@@ -95,6 +96,7 @@ def features() -> list[Router]:
         settings.router,
         devices.router,
         data.router,
+        report.router,
     ]
 
 

@@ -97,6 +97,7 @@ class AnalysisStatus(StrEnum):
 
 class ReportStatus(StrEnum):
     pending = "pending"
+    sending = "sending"  # a message of it is on its way; a crash here means "maybe sent"
     sent = "sent"
     failed = "failed"
 

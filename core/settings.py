@@ -79,7 +79,9 @@ class AISettings(BaseModel):
     base_url: str | None = None
     api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
-    timeout: float = Field(20.0, gt=0, description="seconds per request; fits the job timeout")
+    timeout: float = Field(
+        20.0, gt=0, le=45, description="seconds per request; fits the analysis job's timeout"
+    )
 
 
 class Settings(BaseSettings):

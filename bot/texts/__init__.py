@@ -23,7 +23,8 @@ HELP = (
     "<b>Focus</b>\n"
     "/focus — start a session: <code>/focus 90 write chapter 2</code>, or just /focus\n"
     "/done — end the session early and review it\n"
-    "/cancel — drop the session\n\n"
+    "/cancel — drop the session\n"
+    "/report — this week so far (<code>/report last</code>: last week)\n\n"
     "<b>Your browser</b>\n"
     "/link — a code to type into the extension (or <code>/link CODE</code> from it)\n"
     "/devices — linked browsers, and revoking them\n\n"
@@ -39,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "focus": "Start a focus session",
     "done": "End the session early and review it",
     "cancel": "Drop the running session",
+    "report": "This week's report so far",
     "link": "Link a browser",
     "devices": "Linked browsers",
     "settings": "Time zone, report, titles, AI, hosts",

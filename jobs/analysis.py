@@ -1,0 +1,193 @@
+"""`analyze_review`: grade a submitted review and edit its "Analysing…" message into the result.
+
+One result message per review, however often the job runs (arq re-runs a killed job,
+the reconcile sweep re-enqueues a stuck one):
+
+1. a delivered analysis is left alone;
+2. the verdict is committed before the message is touched, so every later run shows
+   the same verdict;
+3. the result *edits* the "Analysing…" message, and an edit is idempotent: a worker
+   killed between the edit and the next commit repeats an edit Telegram answers with
+   "not modified", never a second message;
+4. `delivered_at` is committed right after.
+
+AI failures (429 with its Retry-After honoured, 5xx, timeouts, answers outside the
+schema) are retried with backoff through arq's `Retry`, `AI_ATTEMPTS` calls in all,
+counted in the database so re-runs share the count. Then the local analyser answers
+and the message says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, cast
+
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.methods import EditMessageText, SendMessage
+from aiogram.methods.base import Response
+from arq import Retry
+from arq.worker import func
+
+from bot.factory import create_bot
+from bot.notify import Notifier
+from bot.texts import analysis as texts
+from core import events_bus
+from core.analysis import store, uses_ai
+from core.analysis.base import Analyser, Verdict
+from core.analysis.local import NAME as LOCAL
+from core.analysis.local import LocalAnalyser
+from core.db import create_reader_sessionmaker, transaction
+from core.errors import AnalyserFailed
+from core.metrics import SessionMetrics
+from core.metrics_loader import measure_sessions
+from core.queue import ANALYZE_REVIEW
+from core.resources import Resources
+from core.settings import AIProvider, Settings
+
+log = logging.getLogger(__name__)
+
+AI_ATTEMPTS = 3
+BACKOFF_SECONDS = 2.0  # doubled after each failed attempt
+MAX_RETRY_AFTER = 120.0  # a server asking for a longer wait gets the local analyser now
+DELIVERY_BACKOFF_SECONDS = 5.0
+JOB_TIMEOUT = 60  # the AI timeout (QTIME_AI__TIMEOUT, at most 45 s) fits inside it
+LOCAL_ANALYSER = LocalAnalyser()
+GONE = ("message to edit not found", "message can't be edited")
+# aiogram parametrises `Response[T]` on every call, and pydantic keeps that class only
+# while something references it: rebuilt, it costs milliseconds a call. Keep ours alive.
+RESPONSE_TYPES = [cast(Any, Response)[m.__returning__] for m in (EditMessageText, SendMessage)]
+
+
+def job_id(review_id: int) -> str:
+    return f"analyze:{review_id}"
+
+
+async def startup(ctx: dict[str, Any], settings: Settings) -> None:
+    """Open this job's clients once per worker; the AI client only when one is configured.
+
+    The result goes through a Bot of its own, outside the shared broadcast budget
+    (`bot.notify.limit_sends`): it answers the user's own Submit, like a handler's
+    reply, and must not queue behind a weekly-report fan-out. 429s are still honoured.
+    """
+    ctx["reader"] = create_reader_sessionmaker(ctx["resources"].engine)
+    ctx["reply_bot"] = create_bot(settings)
+    if settings.ai.provider is AIProvider.openai:
+        from core.analysis.openai_analyser import OpenAIAnalyser, create_client  # 40 MB: lazily
+
+        ctx["ai"] = OpenAIAnalyser(create_client(settings.ai), settings.ai.model)
+
+
+async def shutdown(ctx: dict[str, Any]) -> None:
+    if "reply_bot" in ctx:
+        await ctx["reply_bot"].session.close()
+    if "ai" in ctx:
+        await ctx["ai"].client.close()
+
+
+async def analyze_review(ctx: dict[str, Any], review_id: int) -> str:
+    resources: Resources = ctx["resources"]
+    async with ctx["reader"]() as db:
+        job = await store.load_job(db, review_id)
+        if job is None or not job.open:
+            return "nothing to do"
+        if job.verdict is None:
+            at_hand = [(job.session, job.user.track_titles)]
+            measured = (await measure_sessions(db, at_hand))[job.session.id]
+    stored = job.verdict is not None
+    if stored:  # an earlier run's verdict: show that one
+        verdict, metrics, fallback = job.stored()
+    else:
+        metrics = measured
+        verdict, fallback = await _grade(ctx, job, metrics)
+        if verdict.analyser != LOCAL:  # an AI answer is costly and varies: keep it first
+            async with transaction(resources.sessionmaker) as db:
+                await store.save_verdict(db, job.analysis.id, verdict, metrics, fallback=fallback)
+            stored = True
+    text = texts.result(job.review, job.session.goal, verdict, metrics, fallback=fallback)
+    try:
+        message_id = await _show(ctx, job, text)
+    except TelegramBadRequest as exc:  # a retry cannot change Telegram's answer
+        async with transaction(resources.sessionmaker) as db:
+            await store.mark_failed(db, job.analysis.id, exc.message)
+        log.error("analysis undeliverable", extra={"review_id": review_id})
+        return "undeliverable"
+    async with transaction(resources.sessionmaker) as db:
+        if stored:
+            await store.mark_delivered(db, job.analysis.id, message_id=message_id)
+        else:  # local and deterministic: a re-run would show the very same
+            await store.complete(
+                db, job.analysis.id, verdict, metrics, fallback=fallback, message_id=message_id
+            )
+    await events_bus.publish(
+        resources.redis, job.user.id, events_bus.ANALYSIS, {"review_id": review_id}
+    )
+    return "delivered"
+
+
+async def _grade(
+    ctx: dict[str, Any], job: store.Job, metrics: SessionMetrics
+) -> tuple[Verdict, bool]:
+    """The verdict and whether it is a fallback; raises Retry to try the AI again later."""
+    data = job.input(metrics)
+    ai: Analyser | None = ctx.get("ai")
+    if ai is None or not uses_ai(job.user, ctx["resources"].settings.ai):
+        return LOCAL_ANALYSER.verdict(data), False
+    if job.analysis.attempts >= AI_ATTEMPTS:  # tries spent by earlier runs
+        return LOCAL_ANALYSER.verdict(data), True
+    try:
+        return await ai.analyse(data), False
+    except AnalyserFailed as exc:
+        async with transaction(ctx["resources"].sessionmaker) as db:
+            attempts = await store.record_failure(db, job.analysis.id, str(exc))
+        delay = _retry_delay(exc, attempts)
+        log.warning(
+            "AI analysis failed",
+            extra={"review_id": job.review.id, "attempts": attempts, "reason": str(exc)},
+        )
+        if delay is not None:
+            raise Retry(defer=delay) from None
+        return LOCAL_ANALYSER.verdict(data), True
+
+
+def _retry_delay(exc: AnalyserFailed, attempts: int) -> float | None:
+    """Seconds until the next AI attempt, or None to fall back now."""
+    if not exc.retryable or attempts >= AI_ATTEMPTS:
+        return None
+    if exc.retry_after is not None:
+        return exc.retry_after if exc.retry_after <= MAX_RETRY_AFTER else None
+    return BACKOFF_SECONDS * 2.0 ** (attempts - 1)
+
+
+async def _show(ctx: dict[str, Any], job: store.Job, text: str) -> int | None:
+    """Edit the "Analysing…" message into `text`; send a new one only when it is gone.
+
+    A send, unlike an edit, is not idempotent: a worker killed between it and the
+    delivered mark would send again. It happens only when the user deleted the message.
+    """
+    chat_id, message_id = job.analysis.chat_id, job.analysis.message_id
+    assert chat_id is not None
+    notifier = Notifier(ctx["reply_bot"], ctx["resources"].sessionmaker)
+    try:
+        if message_id is not None:
+            try:
+                await notifier.edit_text(chat_id, message_id, text)
+                return message_id
+            except TelegramBadRequest as exc:
+                if not any(reason in exc.message for reason in GONE):
+                    raise
+        sent = await notifier.send_text(chat_id, text)
+    except TelegramRetryAfter as exc:
+        raise Retry(defer=exc.retry_after) from None
+    except (TelegramNetworkError, TelegramServerError):
+        raise Retry(defer=DELIVERY_BACKOFF_SECONDS * ctx.get("job_try", 1)) from None
+    return sent.message_id if sent else message_id
+
+
+ANALYZE = func(
+    analyze_review, name=ANALYZE_REVIEW, timeout=JOB_TIMEOUT, keep_result=0, max_tries=10
+)

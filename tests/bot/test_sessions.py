@@ -4,18 +4,20 @@ the sweep recovers lost jobs, a blocked bot marks the user inactive, browser sta
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
 from sqlalchemy import update
 
+from bot.factory import create_bot
 from core.db import SessionMaker, transaction
 from core.models import FocusSession, SessionSource, SessionStatus, utcnow
-from core.queue import SESSION_DUE, SESSION_STARTED, enqueue
+from core.queue import SESSION_STARTED, enqueue
 from core.resources import Resources
 from core.sessions import end_session, start_session
 from core.settings import Settings
-from jobs.sessions import reconcile_sessions
+from jobs.sessions import reconcile_sessions, session_due
 from tests.bot.conftest import Chat, PollingBot, last_session, run_jobs, travel_to_end, user_of
 from tests.fakes.telegram import FakeTelegram
 
@@ -141,9 +143,7 @@ async def test_a_session_ended_in_the_browser_is_offered_its_review_once(
     session = await last_session(db_of, ann.user.id)
     async with transaction(db_of) as db:  # what POST /v1/session/end does
         await end_session(db, session.user_id)
-    pool = ArqRedis(connection_pool=redis.connection_pool)
-    await enqueue(pool, SESSION_DUE, session.id, job_id=f"ended:{session.id}")
-    await run_jobs(polling_bot.settings, redis)
+    await run_job_now(polling_bot.settings, session_due, session.id)  # the API's `ended:` job
 
     offer = await fake_telegram.wait_for_text(ann.user, "You ended review PRs from the browser")
     assert offer.button_texts == ["Review now"]
@@ -152,6 +152,17 @@ async def test_a_session_ended_in_the_browser_is_offered_its_review_once(
     texts = [m.content for m in fake_telegram.bot_messages(ann.user)]
     assert sum("from the browser" in t for t in texts) == 1
     assert not [t for t in texts if "Time's up" in t]
+
+
+async def run_job_now(settings: Settings, job: Any, *args: Any) -> Any:
+    """Run one job as the worker would, without a queue in between."""
+    ctx: dict[str, Any] = {"resources": Resources.open(settings), "job_try": 1}
+    ctx["bot"] = create_bot(settings)
+    try:
+        return await job(ctx, *args)
+    finally:
+        await ctx["bot"].session.close()
+        await ctx["resources"].close()
 
 
 async def sweep(settings: Settings) -> int:

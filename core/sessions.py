@@ -85,25 +85,23 @@ async def end_session(
     db: AsyncSession, user_id: int, *, now: datetime | None = None
 ) -> FocusSession:
     """End the running session early; it stays open for review."""
-    now = now or utcnow()
-    session = await current_session(db, user_id, now=now)
-    if session is None:
-        raise NoActiveSession()
-    session.status = SessionStatus.ended
-    session.ended_at = now
-    await db.flush()
-    return session
+    return await _close_running(db, user_id, SessionStatus.ended, now or utcnow())
 
 
 async def cancel_session(
     db: AsyncSession, user_id: int, *, now: datetime | None = None
 ) -> FocusSession:
     """Drop the running session: no review, no report."""
-    now = now or utcnow()
+    return await _close_running(db, user_id, SessionStatus.cancelled, now or utcnow())
+
+
+async def _close_running(
+    db: AsyncSession, user_id: int, status: SessionStatus, now: datetime
+) -> FocusSession:
     session = await current_session(db, user_id, now=now)
     if session is None:
         raise NoActiveSession()
-    session.status = SessionStatus.cancelled
+    session.status = status
     session.ended_at = now
     await db.flush()
     return session

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.analysis.base import AnalysisInput, Verdict
@@ -82,7 +82,7 @@ async def load_job(db: AsyncSession, review_id: int) -> Job | None:
 async def record_failure(db: AsyncSession, analysis_id: int, error: str) -> int:
     """Count one failed attempt; returns the attempts made so far."""
     attempts = await db.scalar(
-        update(Analysis)
+        _update()
         .where(Analysis.id == analysis_id)
         .values(attempts=Analysis.attempts + 1, error=error[:ERROR_MAX_CHARS], updated_at=utcnow())
         .returning(Analysis.attempts)
@@ -95,7 +95,7 @@ async def save_verdict(
 ) -> None:
     """Store the answer (counting its attempt) before it is shown, unless one is stored."""
     await db.execute(
-        update(Analysis)
+        _update()
         .where(Analysis.id == analysis_id, Analysis.status != AnalysisStatus.done)
         .values(**_verdict(verdict, metrics, fallback=fallback))
     )
@@ -112,16 +112,19 @@ async def complete(
 ) -> None:
     """Store the answer just shown and mark it delivered, in one write."""
     await db.execute(
-        update(Analysis)
+        _update()
         .where(Analysis.id == analysis_id)
         .values({**_verdict(verdict, metrics, fallback=fallback), **_delivered(message_id)})
     )
 
 
 async def mark_delivered(db: AsyncSession, analysis_id: int, *, message_id: int | None) -> None:
-    await db.execute(
-        update(Analysis).where(Analysis.id == analysis_id).values(**_delivered(message_id))
-    )
+    await db.execute(_update().where(Analysis.id == analysis_id).values(**_delivered(message_id)))
+
+
+def _update() -> Update:
+    """An UPDATE of analyses that leaves the session's objects alone (they are not reused)."""
+    return update(Analysis).execution_options(synchronize_session=False)
 
 
 def _verdict(verdict: Verdict, metrics: SessionMetrics, *, fallback: bool) -> dict[str, Any]:
@@ -148,7 +151,7 @@ def _delivered(message_id: int | None) -> dict[str, Any]:
 async def mark_failed(db: AsyncSession, analysis_id: int, error: str) -> None:
     """Give up on an analysis the chat cannot show; the sweep leaves it alone."""
     await db.execute(
-        update(Analysis)
+        _update()
         .where(Analysis.id == analysis_id)
         .values(status=AnalysisStatus.failed, error=error[:ERROR_MAX_CHARS], updated_at=utcnow())
     )

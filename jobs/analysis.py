@@ -33,7 +33,6 @@ from aiogram.methods.base import Response
 from arq import Retry
 from arq.worker import func
 
-from bot.factory import create_bot
 from bot.notify import Notifier
 from bot.texts import analysis as texts
 from core import events_bus
@@ -70,12 +69,10 @@ def job_id(review_id: int) -> str:
 async def startup(ctx: dict[str, Any], settings: Settings) -> None:
     """Open this job's clients once per worker; the AI client only when one is configured.
 
-    The result goes through a Bot of its own, outside the shared broadcast budget
-    (`bot.notify.limit_sends`): it answers the user's own Submit, like a handler's
-    reply, and must not queue behind a weekly-report fan-out. 429s are still honoured.
+    The result is an edit, outside the shared send budget (`bot.notify.limit_sends`):
+    it answers the user's own Submit and must not queue behind a weekly-report fan-out.
     """
     ctx["reader"] = create_reader_sessionmaker(ctx["resources"].engine)
-    ctx["reply_bot"] = create_bot(settings)
     if settings.ai.provider is AIProvider.openai:
         from core.analysis.openai_analyser import OpenAIAnalyser, create_client  # 40 MB: lazily
 
@@ -83,8 +80,6 @@ async def startup(ctx: dict[str, Any], settings: Settings) -> None:
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
-    if "reply_bot" in ctx:
-        await ctx["reply_bot"].session.close()
     if "ai" in ctx:
         await ctx["ai"].client.close()
 
@@ -171,7 +166,7 @@ async def _show(ctx: dict[str, Any], job: store.Job, text: str) -> int | None:
     """
     chat_id, message_id = job.analysis.chat_id, job.analysis.message_id
     assert chat_id is not None
-    notifier = Notifier(ctx["reply_bot"], ctx["resources"].sessionmaker)
+    notifier = Notifier(ctx["bot"], ctx["resources"].sessionmaker)
     try:
         if message_id is not None:
             try:

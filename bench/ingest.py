@@ -28,7 +28,7 @@ import aiohttp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.analysis import percentile, rss_mb
+from bench.stats import percentile, rss_mb
 from bench.ingest_load import Measured, bodies, drive, seed
 from core.migrate import upgrade
 from core.settings import DatabaseSettings

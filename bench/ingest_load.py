@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import aiohttp
 
-from bench.analysis import percentile
+from bench.stats import percentile
 from core.db import create_engine, create_sessionmaker, transaction
 from core.models import FocusSession, utcnow
 from core.pairing import create_pairing, redeem_code

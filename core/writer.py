@@ -1,14 +1,14 @@
-"""Group commit: units of work from concurrent requests share one short transaction.
+"""Writers of ingest's units of work; on SQLite, with group commit.
 
 SQLite allows one writer at a time, and writers queued on its lock wait in
 `busy_timeout` sleeps, which is what makes tail latency explode. Here writer tasks take
 whatever units are waiting, run them in one transaction and commit once. A failing batch
-is retried unit by unit, so one bad unit fails only its own caller.
+is retried unit by unit, so one bad unit fails only its own caller. One worker thread owns
+a plain sqlite3 connection and runs a whole batch per thread hop (aiosqlite would hop per
+statement, and the hops cost more than the SQL).
 
-Units are synchronous functions of a `Session`. On SQLite one worker thread owns a plain
-sqlite3 connection and runs a whole batch per thread hop (aiosqlite would hop per
-statement, and the hops cost more than the SQL); on PostgreSQL the same units run on
-asyncpg through `AsyncSession.run_sync`.
+PostgreSQL has no single-writer lock, so there each unit runs at once, on asyncpg.
+Units are synchronous functions of a `Session`.
 """
 
 from __future__ import annotations
@@ -21,10 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
-
-from core.db import create_sessionmaker, transaction
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +35,13 @@ _Job = tuple[Unit, "asyncio.Future[Any]"]
 class BatchWriter:
     """The queue and the batching; subclasses say how a batch becomes one transaction."""
 
-    def __init__(self, *, writers: int = 1, max_units: int = 64) -> None:
-        self.writers = writers
+    def __init__(self, *, max_units: int = 64) -> None:
         self.max_units = max_units
         self._queue: asyncio.Queue[_Job] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._run()) for _ in range(self.writers)]
+        self._tasks = [asyncio.create_task(self._run())]
 
     async def stop(self) -> None:
         """Finish what is queued, then stop the writer tasks."""
@@ -114,7 +112,7 @@ class ThreadWriter(BatchWriter):
     """SQLite: one thread, one connection, one hop per batch."""
 
     def __init__(self, engine: Engine, *, max_units: int = 64) -> None:
-        super().__init__(writers=1, max_units=max_units)
+        super().__init__(max_units=max_units)
         self.engine = engine
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qtime-writer")
 
@@ -133,19 +131,36 @@ class ThreadWriter(BatchWriter):
         self._thread.shutdown()
 
 
-class SessionWriter(BatchWriter):
-    """PostgreSQL: a few writer tasks on their own pool. It skips the pre-ping, as a batch
-    that meets a dead connection is retried unit by unit on fresh ones."""
+class AutocommitWriter:
+    """PostgreSQL: each unit at once, on a pooled connection in autocommit mode.
 
-    def __init__(self, engine: AsyncEngine, *, writers: int = 4, max_units: int = 64) -> None:
-        super().__init__(writers=writers, max_units=max_units)
+    Ingest's unit needs no transaction (its insert is one atomic statement, and resending
+    is harmless), so autocommit saves the BEGIN and COMMIT round trips, and PostgreSQL
+    already groups the commits of concurrent writers. The pool skips the pre-ping: a unit
+    that meets a dead connection runs once more on a fresh one."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessionmaker = create_sessionmaker(engine)
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
-    async def _transact(self, units: list[Unit]) -> list[Any]:
-        async with transaction(self.sessionmaker) as db:
-            return [await db.run_sync(unit) for unit in units]
+    async def start(self) -> None:
+        return None
 
     async def stop(self) -> None:
-        await super().stop()
         await self.engine.dispose()
+
+    async def submit(self, unit: Callable[[Session], T]) -> T:
+        try:
+            return await self._run(unit)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("database connection lost; running the unit again")
+            return await self._run(unit)
+
+    async def _run(self, unit: Callable[[Session], T]) -> T:
+        async with self._autocommit.connect() as conn:
+            return await conn.run_sync(lambda sync: unit(Session(sync)))
+
+
+Writer = BatchWriter | AutocommitWriter

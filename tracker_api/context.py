@@ -19,7 +19,7 @@ from core.db import (
 from core.ratelimit import FailureLimiter
 from core.resources import Resources
 from core.settings import Settings
-from core.writer import BatchWriter, SessionWriter, ThreadWriter
+from core.writer import AutocommitWriter, ThreadWriter, Writer
 
 log = logging.getLogger(__name__)
 
@@ -68,17 +68,17 @@ class BotInfo:
 class ApiContext:
     resources: Resources
     reader: SessionMaker  # read-only sessions: never wait for the SQLite write lock
-    writer: BatchWriter  # ingest units, many requests per transaction
+    writer: Writer  # ingest's units of work
     redeem_limiter: FailureLimiter
     bot_info: BotInfo
 
     @classmethod
     async def open(cls, settings: Settings) -> ApiContext:
         resources = Resources.open(settings)
-        writer: BatchWriter = (
+        writer: Writer = (
             ThreadWriter(create_sqlite_thread_engine(settings.database_url))
             if settings.is_sqlite
-            else SessionWriter(create_engine(settings.database_url, pre_ping=False))
+            else AutocommitWriter(create_engine(settings.database_url, pre_ping=False))
         )
         await writer.start()
         token = settings.telegram.token.get_secret_value() if settings.telegram.token else None

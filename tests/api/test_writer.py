@@ -1,4 +1,4 @@
-"""The batching writer: a bad unit fails alone, and a dropped connection costs nothing."""
+"""Ingest's writers: a bad unit fails alone, and a dropped connection costs nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import SessionMaker, transaction
@@ -39,8 +40,9 @@ async def test_a_failing_unit_fails_only_its_caller(app: Any, sessionmaker: Sess
     results = await asyncio.gather(
         writer.submit(first), writer.submit(clash), writer.submit(other), return_exceptions=True
     )
-    assert results[0] == 1 and results[2] == 2
-    assert isinstance(results[1], Exception)
+    # Which of the two clashing units wins is up to the database.
+    assert sorted(map(type, results[:2]), key=str) == sorted([int, IntegrityError], key=str)
+    assert results[2] == 2
     async with sessionmaker() as db:
         ids = (await db.execute(text("SELECT telegram_id FROM users ORDER BY 1"))).scalars()
         assert list(ids) == [1, 2]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
@@ -55,11 +55,17 @@ class Rejection:
     reason: str
 
 
+# A valid event with its clean host, and its start and end in Python's own UTC zone:
+# datetimes in the parser's offset zones compare ten times slower, and ingest compares
+# each event's times a dozen times.
+Valid = tuple[EventIn, str, datetime, datetime]
+
+
 @dataclass
 class Screened:
     """A batch after the checks that need no database."""
 
-    valid: list[tuple[EventIn, str]] = field(default_factory=list)  # with the clean host
+    valid: list[Valid] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     repeats: int = 0  # the same id twice in one batch
 
@@ -83,13 +89,14 @@ def parse_batch(raw: bytes) -> EventBatch:
     return BATCH.validate_json(raw)
 
 
-def _judge(event: EventIn, now: datetime) -> str | None:
-    """Why this event cannot be true, or None."""
-    if event.end <= event.start:
+def _judge(start: datetime, end: datetime, latest: datetime) -> str | None:
+    """Why an event with these times cannot be true, or None; `latest` is the last
+    believable end."""
+    if end <= start:
         return "end is not after start"
-    if event.end - event.start > MAX_EVENT_LENGTH:
+    if end - start > MAX_EVENT_LENGTH:
         return "longer than 12 hours"
-    if event.end > now + CLOCK_SKEW:
+    if end > latest:
         return "in the future"
     return None
 
@@ -97,16 +104,18 @@ def _judge(event: EventIn, now: datetime) -> str | None:
 def screen(batch: EventBatch, now: datetime) -> Screened:
     screened = Screened()
     seen: set[uuid.UUID] = set()
+    latest = now + CLOCK_SKEW
     for index, event in enumerate(batch.events):
         host = normalize_host(event.host)
-        reason = "not a bare hostname" if host is None else _judge(event, now)
+        start, end = event.start.astimezone(UTC), event.end.astimezone(UTC)
+        reason = "not a bare hostname" if host is None else _judge(start, end, latest)
         if reason is not None or host is None:
             screened.rejected.append(Rejection(index, str(event.id), reason or ""))
         elif event.id in seen:
             screened.repeats += 1
         else:
             seen.add(event.id)
-            screened.valid.append((event, host))
+            screened.valid.append((event, host, start, end))
     return screened
 
 

@@ -83,7 +83,8 @@ _CALLER = (
 def find_caller(session: Session, token: str, start: datetime, end: datetime) -> Caller | None:
     """The live device behind `token`, what ingest needs of its user, and the user's
     sessions (but cancelled ones) whose window meets [start, end]: one query, one trip."""
-    rows = session.execute(_CALLER, {"token_hash": digest(token), "start": start, "end": end}).all()
+    params = {"token_hash": digest(token), "start": start, "end": end}
+    rows = session.connection().execute(_CALLER, params).all()  # Core: no ORM bookkeeping
     if not rows:
         return None
     device_id, user_id, track_titles, last_seen_at, patterns = rows[0][:5]
@@ -98,8 +99,8 @@ def find_caller(session: Session, token: str, start: datetime, end: datetime) ->
 
 def plan_rows(caller: Caller, screened: Screened) -> IngestPlan:
     plan = IngestPlan(rows=[], dropped=0)
-    for event, host in screened.valid:
-        window = best_window(caller.sessions, event.start, event.end)
+    for event, host, event_start, event_end in screened.valid:
+        window = best_window(caller.sessions, event_start, event_end)
         if window is None or (
             caller.excluded and categorize(host, caller.excluded, {}) is Category.excluded
         ):
@@ -127,9 +128,8 @@ def store_batch(
     session: Session, token: str, screened: Screened, now: datetime
 ) -> IngestResult | None:
     """The whole unit for one request; None when the token is unknown or revoked."""
-    valid = [event for event, _ in screened.valid]
-    start = min((e.start for e in valid), default=now)
-    end = max((e.end for e in valid), default=now)
+    start = min([valid[2] for valid in screened.valid], default=now)
+    end = max([valid[3] for valid in screened.valid], default=now)
     caller = find_caller(session, token, start, end)
     if caller is None:
         return None

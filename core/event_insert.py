@@ -52,7 +52,9 @@ def _insert_postgres(session: Session, rows: list[Row]) -> int:
 
 def _sqlite_datetime(value: datetime) -> str:
     """What SQLAlchemy stores for a UTCDateTime on SQLite, formatted in C."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]  # without "+00:00"
 
 
 # Column types whose SQLite form has a cheaper spelling than SQLAlchemy's generic processors

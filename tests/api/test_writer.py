@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,8 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.db import SessionMaker, transaction
+from core import writer as writer_module
+from core.db import SessionMaker, create_sqlite_thread_engine, transaction
 from core.models import utcnow
+from core.writer import ThreadWriter
 from tests.api.conftest import Linked, add_session
 from tests.api.test_ingest import event
 from tests.conftest import BACKENDS
@@ -67,3 +72,35 @@ async def test_ingest_survives_dropped_database_connections(
     after = [event("b.test", start + timedelta(minutes=3), start + timedelta(minutes=4))]
     answer = await client.post("/v1/events", json={"events": after}, headers=ann.auth)
     assert answer.status_code == 202 and answer.json()["accepted"] == 1, answer.json()
+
+
+async def test_sqlite_log_is_copied_into_the_database_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer's commits never checkpoint; a background thread does, so the log stays
+    short and the database file itself holds what was written."""
+    monkeypatch.setattr(writer_module, "CHECKPOINT_SECONDS", 0.05)
+    path = tmp_path / "qtime.db"
+    writer = ThreadWriter(create_sqlite_thread_engine(f"sqlite+aiosqlite:///{path}"))
+    await writer.start()
+    try:
+        await writer.submit(lambda db: db.execute(text("CREATE TABLE t (x BLOB)")))
+        insert = text("INSERT INTO t VALUES (zeroblob(4000))")
+        for _ in range(50):  # 200 KB of log, far below SQLite's own checkpoint at 4 MB
+            await writer.submit(lambda db: db.execute(insert))
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if rows_in_file(path) == 50:
+                break
+        assert rows_in_file(path) == 50
+    finally:
+        await writer.stop()
+
+
+def rows_in_file(path: Path) -> int:
+    """The rows of `t` in the database file alone (immutable=1 ignores the log)."""
+    with contextlib.closing(sqlite3.connect(f"file:{path}?immutable=1", uri=True)) as db:
+        try:
+            return int(db.execute("SELECT count(*) FROM t").fetchone()[0])
+        except sqlite3.OperationalError:  # not even the table is there yet
+            return 0

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 SESSION = "session"  # a session started, ended or was dropped; data optional
 ANALYSIS = "analysis"  # an analysis is ready; data {"review_id": int}
+REVOKED = "revoked"  # a device token died; data {"device_id": int}, or {} for all the user's
 
 
 def channel(user_id: int) -> str:

@@ -8,12 +8,14 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
 from bot.callbacks import ForgetConfirm
 from bot.identity import sender
 from bot.texts import data as texts
+from core import events_bus
 from core.export import export_user, forget_user
 from core.models import utcnow
 from core.users import get_by_telegram_id
@@ -45,7 +47,11 @@ async def forget(message: Message) -> None:
 
 @router.callback_query(ForgetConfirm.filter())
 async def forget_confirmed(
-    callback: CallbackQuery, callback_data: ForgetConfirm, db: AsyncSession, state: FSMContext
+    callback: CallbackQuery,
+    callback_data: ForgetConfirm,
+    db: AsyncSession,
+    state: FSMContext,
+    queue: ArqRedis,
 ) -> None:
     await callback.answer()
     if not isinstance(callback.message, Message):
@@ -59,5 +65,6 @@ async def forget_confirmed(
         return
     counts = await forget_user(db, user.id)
     await db.commit()
+    await events_bus.publish(queue, user.id, events_bus.REVOKED)
     await state.clear()
     await callback.message.edit_text(texts.FORGOT.format(**counts))

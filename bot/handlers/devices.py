@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
+from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import keyboards
@@ -12,6 +13,7 @@ from bot.callbacks import DeviceRevoke
 from bot.identity import presser, sender
 from bot.texts import data as texts
 from bot.texts import local_time, quote
+from core import events_bus
 from core.models import Device, User
 from core.pairing import list_devices, revoke_device
 
@@ -27,11 +29,16 @@ async def devices(message: Message, db: AsyncSession) -> None:
 
 
 @router.callback_query(DeviceRevoke.filter())
-async def revoke(callback: CallbackQuery, callback_data: DeviceRevoke, db: AsyncSession) -> None:
+async def revoke(
+    callback: CallbackQuery, callback_data: DeviceRevoke, db: AsyncSession, queue: ArqRedis
+) -> None:
     user = await presser(db, callback)
     await revoke_device(db, user.id, callback_data.device)
     found = await list_devices(db, user.id)
     await db.commit()
+    await events_bus.publish(
+        queue, user.id, events_bus.REVOKED, {"device_id": callback_data.device}
+    )
     await callback.answer(texts.REVOKED)
     if isinstance(callback.message, Message):
         await callback.message.edit_text(render(user, found), reply_markup=keyboards.devices(found))

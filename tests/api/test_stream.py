@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -72,3 +73,25 @@ async def test_stream_sends_the_state_without_redis(
     ):
         name, data = await anext(sse_events(stream.aiter_lines()))
     assert (name, data["active"]) == ("session", False)
+
+
+async def test_a_revoked_device_stream_ends(
+    api_settings: Settings, linker: Any, redis: Any
+) -> None:
+    ann: Linked = await linker()
+    async with live_api(api_settings) as url, httpx.AsyncClient(base_url=url) as client:
+        async with client.stream("GET", "/v1/stream", headers=ann.auth) as stream:
+            events = sse_events(stream.aiter_lines())
+            assert (await anext(events))[0] == "session"
+            # another browser of hers unlinked: this stream goes on
+            other = {"device_id": ann.device_id + 1}
+            await events_bus.publish(redis, ann.user_id, events_bus.REVOKED, other)
+            await events_bus.publish(redis, ann.user_id, events_bus.ANALYSIS, {"review_id": 3})
+            assert await anext(events) == ("analysis", {"review_id": 3})
+
+            revoked = await client.delete("/v1/devices/me", headers=ann.auth)
+            assert revoked.status_code == 204
+            async with asyncio.timeout(5):
+                assert [event async for event in events] == []  # the stream ended
+        again = await client.get("/v1/stream", headers=ann.auth)
+        assert again.status_code == 401

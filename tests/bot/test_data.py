@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
+from core import events_bus
 from core.db import SessionMaker, transaction
 from core.models import ActivityEvent, Analysis, Device, FocusSession, Review, User
 from core.pairing import create_pairing
@@ -92,17 +94,21 @@ async def test_linking_by_deep_link_and_by_code_with_guessing_limited(
 
 
 async def test_devices_are_listed_and_revoked(
-    polling_bot: PollingBot, fake_telegram: FakeTelegram, db_of: SessionMaker
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, db_of: SessionMaker, redis: Redis
 ) -> None:
     ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
     await ann.say("/devices", "No browser is linked")
     user = await user_of(db_of, ann.user.id)
     async with transaction(db_of) as db:
-        for name, digest in (("Laptop <1>", "a" * 64), ("Desktop", "b" * 64)):
-            db.add(Device(user_id=user.id, name=name, token_hash=digest))
+        laptop = Device(user_id=user.id, name="Laptop <1>", token_hash="a" * 64)
+        db.add_all([laptop, Device(user_id=user.id, name="Desktop", token_hash="b" * 64)])
     listed = await ann.say("/devices", "Linked browsers")
     assert "Laptop <1>: last seen never" in listed.content
-    await ann.press(listed, "Revoke Laptop <1>", "Desktop")
+    async with events_bus.subscription(redis, user.id) as announced:
+        await ann.press(listed, "Revoke Laptop <1>", "Desktop")
+        async with asyncio.timeout(5):  # the laptop's open live view is told to close
+            message = await anext(announced)
+    assert message == events_bus.BusMessage(events_bus.REVOKED, {"device_id": laptop.id})
     assert "Laptop" not in listed.content and listed.button_texts == ["Revoke Desktop"]
     async with db_of() as db:
         revoked = (await db.execute(select(Device).where(Device.revoked_at.is_not(None)))).scalars()

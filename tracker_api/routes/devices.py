@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
+from core import events_bus
 from core.db import transaction
 from core.pairing import revoke_device
 from tracker_api.deps import CallerDep, ContextDep
@@ -17,3 +18,6 @@ async def revoke_me(caller: CallerDep, context: ContextDep) -> None:
     """Forget this browser: its token stops working at once. Its recorded events stay."""
     async with transaction(context.resources.sessionmaker) as db:
         await revoke_device(db, caller.user_id, caller.device_id)
+    await events_bus.publish(
+        context.resources.redis, caller.user_id, events_bus.REVOKED, {"device_id": caller.device_id}
+    )

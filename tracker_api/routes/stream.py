@@ -4,6 +4,7 @@ Fed by the user's Redis channel (core.events_bus), so a change made by the bot, 
 worker or another API instance reaches every stream. The first event is the current
 session; FastAPI adds a keep-alive comment every 15 s. If Redis drops, the stream
 re-subscribes and re-sends the session, since changes may have been missed meanwhile.
+A revoked device's stream ends at once (while Redis is up: revoking is announced on it).
 """
 
 from __future__ import annotations
@@ -62,7 +63,8 @@ async def _session_event(context: ApiContext, user_id: int) -> ServerSentEvent:
 @router.get("/stream", response_class=EventSourceResponse, responses=responses(401))
 async def stream(caller: CallerDep, context: ContextDep) -> AsyncIterator[ServerSentEvent]:
     """`session` (data: the same object as GET /v1/session) on connect and on every change;
-    `analysis` (data: `{"review_id": int}`) when a review's analysis is ready."""
+    `analysis` (data: `{"review_id": int}`) when a review's analysis is ready. The stream
+    ends when its device is revoked."""
     async for message in _bus(context.resources.redis, caller.user_id):
         if message.event == events_bus.SESSION:
             yield await _session_event(context, caller.user_id)
@@ -72,3 +74,8 @@ async def stream(caller: CallerDep, context: ContextDep) -> AsyncIterator[Server
             except ValidationError:
                 continue
             yield ServerSentEvent(event="analysis", data=ready.model_dump())
+        elif message.event == events_bus.REVOKED and message.data.get("device_id") in (
+            None,
+            caller.device_id,
+        ):
+            return  # the token is dead: the browser's reconnect is told 401

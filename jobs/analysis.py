@@ -32,15 +32,16 @@ from aiogram.methods import EditMessageText, SendMessage
 from aiogram.methods.base import Response
 from arq import Retry
 from arq.worker import func
+from sqlalchemy.orm import Session
 
 from bot.notify import Notifier
 from bot.texts import analysis as texts
+from bot.units import Units
 from core import events_bus
 from core.analysis import store, uses_ai
 from core.analysis.base import Analyser, Verdict
 from core.analysis.local import NAME as LOCAL
 from core.analysis.local import LocalAnalyser
-from core.db import create_reader_sessionmaker, transaction
 from core.errors import AnalyserFailed
 from core.metrics import SessionMetrics
 from core.metrics_loader import measure_sessions
@@ -71,8 +72,9 @@ async def startup(ctx: dict[str, Any], settings: Settings) -> None:
 
     The result is an edit, outside the shared send budget (`bot.notify.limit_sends`):
     it answers the user's own Submit and must not queue behind a weekly-report fan-out.
+    The database steps run as units (`bot.units`): one thread hop each on SQLite.
     """
-    ctx["reader"] = create_reader_sessionmaker(ctx["resources"].engine)
+    ctx["units"] = Units(ctx["resources"].sessionmaker)
     if settings.ai.provider is AIProvider.openai:
         from core.analysis.openai_analyser import OpenAIAnalyser, create_client  # 40 MB: lazily
 
@@ -82,46 +84,62 @@ async def startup(ctx: dict[str, Any], settings: Settings) -> None:
 async def shutdown(ctx: dict[str, Any]) -> None:
     if "ai" in ctx:
         await ctx["ai"].client.close()
+    if "units" in ctx:
+        await ctx["units"].close()
 
 
 async def analyze_review(ctx: dict[str, Any], review_id: int) -> str:
     resources: Resources = ctx["resources"]
-    async with ctx["reader"]() as db:
-        job = await store.load_job(db, review_id)
-        if job is None or not job.open:
-            return "nothing to do"
-        if job.verdict is None:
-            at_hand = [(job.session, job.user.track_titles)]
-            measured = (await measure_sessions(db, at_hand))[job.session.id]
-    stored = job.verdict is not None
-    if stored:  # an earlier run's verdict: show that one
+    units: Units = ctx["units"]
+    loaded = await units.run(lambda db: _load(db, review_id))
+    if loaded is None:
+        return "nothing to do"
+    job, measured = loaded
+    analysis_id = job.analysis.id
+    stored = measured is None
+    if measured is None:  # an earlier run's verdict: show that one
         verdict, metrics, fallback = job.stored()
     else:
         metrics = measured
         verdict, fallback = await _grade(ctx, job, metrics)
         if verdict.analyser != LOCAL:  # an AI answer is costly and varies: keep it first
-            async with transaction(resources.sessionmaker) as db:
-                await store.save_verdict(db, job.analysis.id, verdict, metrics, fallback=fallback)
+            await units.run(
+                lambda db: store.save_verdict(db, analysis_id, verdict, metrics, fallback=fallback)
+            )
             stored = True
     text = texts.result(job.review, job.session.goal, verdict, metrics, fallback=fallback)
     try:
         message_id = await _show(ctx, job, text)
     except TelegramBadRequest as exc:  # a retry cannot change Telegram's answer
-        async with transaction(resources.sessionmaker) as db:
-            await store.mark_failed(db, job.analysis.id, exc.message)
+        error = exc.message
+        await units.run(lambda db: store.mark_failed(db, analysis_id, error))
         log.error("analysis undeliverable", extra={"review_id": review_id})
         return "undeliverable"
-    async with transaction(resources.sessionmaker) as db:
-        if stored:
-            await store.mark_delivered(db, job.analysis.id, message_id=message_id)
-        else:  # local and deterministic: a re-run would show the very same
-            await store.complete(
-                db, job.analysis.id, verdict, metrics, fallback=fallback, message_id=message_id
+    if stored:
+        await units.run(lambda db: store.mark_delivered(db, analysis_id, message_id=message_id))
+    else:  # local and deterministic: a re-run would show the very same; one write
+        await units.run(
+            lambda db: store.complete(
+                db, analysis_id, verdict, metrics, fallback=fallback, message_id=message_id
             )
+        )
     await events_bus.publish(
         resources.redis, job.user.id, events_bus.ANALYSIS, {"review_id": review_id}
     )
     return "delivered"
+
+
+def _load(db: Session, review_id: int) -> tuple[store.Job, SessionMetrics | None] | None:
+    """One read: the job if it is still owed, with its session's metrics unless an earlier
+    run stored a verdict (None then)."""
+    store.read_only(db)
+    job = store.load_job(db, review_id)
+    if job is None or not job.open:
+        return None
+    if job.verdict is not None:
+        return job, None
+    at_hand = [(job.session, job.user.track_titles)]
+    return job, measure_sessions(db, at_hand)[job.session.id]
 
 
 async def _grade(
@@ -137,8 +155,10 @@ async def _grade(
     try:
         return await ai.analyse(data), False
     except AnalyserFailed as exc:
-        async with transaction(ctx["resources"].sessionmaker) as db:
-            attempts = await store.record_failure(db, job.analysis.id, str(exc))
+        failure = str(exc)
+        attempts = await ctx["units"].run(
+            lambda db: store.record_failure(db, job.analysis.id, failure)
+        )
         delay = _retry_delay(exc, attempts)
         log.warning(
             "AI analysis failed",

@@ -3,6 +3,10 @@
 Submit (core.reviews) opens a pending analysis with its review; the job records
 attempts, stores the verdict, and marks it delivered once the user can see it. Each
 step is one short write, so a job killed anywhere resumes from what was committed.
+
+The job's steps are synchronous functions of a `Session`, each run as one unit of work
+(`bot.units`): on SQLite one thread hop per step rather than one per statement. Their
+statements are built once; a call only binds its values.
 """
 
 from __future__ import annotations
@@ -11,14 +15,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Update, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from core.analysis.base import AnalysisInput, Verdict
+from core.db import READ_ONLY
 from core.metrics import SessionMetrics
 from core.models import Analysis, AnalysisStatus, FocusSession, Review, User, utcnow
 
 ERROR_MAX_CHARS = 200
+_JOB = (
+    select(Analysis, Review, FocusSession, User)
+    .join(Review, Review.id == Analysis.review_id)
+    .join(FocusSession, FocusSession.id == Review.session_id)
+    .join(User, User.id == Analysis.user_id)
+    .where(Analysis.review_id == bindparam("review_id"))
+)
+# Core UPDATEs of the table: the SET clause comes from each call's values, and the ORM's
+# bulk-update bookkeeping is skipped (the job reuses no object of the session).
+_TABLE = Analysis.metadata.tables[Analysis.__tablename__]
+_UPDATE = update(_TABLE).where(_TABLE.c.id == bindparam("analysis_id"))
+_COUNTED = _UPDATE.values(attempts=_TABLE.c.attempts + 1)
+_SAVE = _COUNTED.where(_TABLE.c.status != AnalysisStatus.done)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,43 +85,32 @@ class Job:
         )
 
 
-async def load_job(db: AsyncSession, review_id: int) -> Job | None:
-    row = (
-        await db.execute(
-            select(Analysis, Review, FocusSession, User)
-            .join(Review, Review.id == Analysis.review_id)
-            .join(FocusSession, FocusSession.id == Review.session_id)
-            .join(User, User.id == Analysis.user_id)
-            .where(Analysis.review_id == review_id)
-        )
-    ).one_or_none()
+def read_only(db: Session) -> None:
+    """Make this unit a reader: on SQLite it then takes no write lock (call it first)."""
+    db.connection(execution_options={READ_ONLY: True})
+
+
+def load_job(db: Session, review_id: int) -> Job | None:
+    row = db.execute(_JOB, {"review_id": review_id}).one_or_none()
     return None if row is None else Job(*row)
 
 
-async def record_failure(db: AsyncSession, analysis_id: int, error: str) -> int:
+def record_failure(db: Session, analysis_id: int, error: str) -> int:
     """Count one failed attempt; returns the attempts made so far."""
-    attempts = await db.scalar(
-        _update()
-        .where(Analysis.id == analysis_id)
-        .values(attempts=Analysis.attempts + 1, error=error[:ERROR_MAX_CHARS], updated_at=utcnow())
-        .returning(Analysis.attempts)
-    )
+    values = {"error": error[:ERROR_MAX_CHARS], "updated_at": utcnow()}
+    attempts = db.scalar(_COUNTED.returning(_TABLE.c.attempts), _at(analysis_id, values))
     return int(attempts or 0)
 
 
-async def save_verdict(
-    db: AsyncSession, analysis_id: int, verdict: Verdict, metrics: SessionMetrics, *, fallback: bool
+def save_verdict(
+    db: Session, analysis_id: int, verdict: Verdict, metrics: SessionMetrics, *, fallback: bool
 ) -> None:
     """Store the answer (counting its attempt) before it is shown, unless one is stored."""
-    await db.execute(
-        _update()
-        .where(Analysis.id == analysis_id, Analysis.status != AnalysisStatus.done)
-        .values(**_verdict(verdict, metrics, fallback=fallback))
-    )
+    db.execute(_SAVE, _at(analysis_id, _verdict(verdict, metrics, fallback=fallback)))
 
 
-async def complete(
-    db: AsyncSession,
+def complete(
+    db: Session,
     analysis_id: int,
     verdict: Verdict,
     metrics: SessionMetrics,
@@ -111,23 +119,27 @@ async def complete(
     message_id: int | None,
 ) -> None:
     """Store the answer just shown and mark it delivered, in one write."""
-    await db.execute(
-        _update()
-        .where(Analysis.id == analysis_id)
-        .values({**_verdict(verdict, metrics, fallback=fallback), **_delivered(message_id)})
-    )
+    values = {**_verdict(verdict, metrics, fallback=fallback), **_delivered(message_id)}
+    db.execute(_COUNTED, _at(analysis_id, values))
 
 
-async def mark_delivered(db: AsyncSession, analysis_id: int, *, message_id: int | None) -> None:
-    await db.execute(_update().where(Analysis.id == analysis_id).values(**_delivered(message_id)))
+def mark_delivered(db: Session, analysis_id: int, *, message_id: int | None) -> None:
+    db.execute(_UPDATE, _at(analysis_id, _delivered(message_id)))
 
 
-def _update() -> Update:
-    """An UPDATE of analyses that leaves the session's objects alone (they are not reused)."""
-    return update(Analysis).execution_options(synchronize_session=False)
+def mark_failed(db: Session, analysis_id: int, error: str) -> None:
+    """Give up on an analysis the chat cannot show; the sweep leaves it alone."""
+    values = {"status": AnalysisStatus.failed, "error": error[:ERROR_MAX_CHARS]}
+    db.execute(_UPDATE, _at(analysis_id, {**values, "updated_at": utcnow()}))
+
+
+def _at(analysis_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    """An UPDATE's parameters: the row, and the columns to set (its SET clause)."""
+    return {"analysis_id": analysis_id, **values}
 
 
 def _verdict(verdict: Verdict, metrics: SessionMetrics, *, fallback: bool) -> dict[str, Any]:
+    """The stored answer; the statement counts its attempt."""
     return {
         "status": AnalysisStatus.done,
         "analyser": verdict.analyser,
@@ -136,25 +148,16 @@ def _verdict(verdict: Verdict, metrics: SessionMetrics, *, fallback: bool) -> di
         "solutions": list(verdict.solutions),
         "metrics": metrics.snapshot(),
         "fallback": fallback,
-        "attempts": Analysis.attempts + 1,
         "updated_at": utcnow(),
     }
 
 
 def _delivered(message_id: int | None) -> dict[str, Any]:
-    values: dict[str, Any] = {"delivered_at": utcnow(), "updated_at": utcnow()}
+    now = utcnow()
+    values: dict[str, Any] = {"delivered_at": now, "updated_at": now}
     if message_id is not None:
         values["message_id"] = message_id
     return values
-
-
-async def mark_failed(db: AsyncSession, analysis_id: int, error: str) -> None:
-    """Give up on an analysis the chat cannot show; the sweep leaves it alone."""
-    await db.execute(
-        _update()
-        .where(Analysis.id == analysis_id)
-        .values(status=AnalysisStatus.failed, error=error[:ERROR_MAX_CHARS], updated_at=utcnow())
-    )
 
 
 async def undelivered(db: AsyncSession, *, older_than: datetime, limit: int = 500) -> list[int]:

@@ -51,6 +51,7 @@ COMMANDS: dict[str, str] = {
 }
 
 ERROR = "⚠️ {reason}"
+UNEXPECTED = "Something went wrong on our side. Please try again in a moment."
 
 
 def local_time(moment: datetime, timezone: str, *, now: datetime | None = None) -> str:

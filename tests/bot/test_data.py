@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
+from bot import texts
+from bot.handlers import devices as devices_handlers
 from core import events_bus
 from core.db import SessionMaker, transaction
 from core.models import ActivityEvent, Analysis, Device, FocusSession, Review, User
@@ -134,3 +137,29 @@ async def test_settings_change_time_zone_report_titles_and_ai(
     user = await user_of(db_of, ann.user.id)
     assert (user.timezone, user.report_weekday, user.report_hour) == ("Asia/Tokyo", 4, 17)
     assert user.track_titles and not user.ai_enabled
+
+
+async def test_an_unexpected_failure_is_answered_not_left_hanging(
+    polling_bot: PollingBot,
+    fake_telegram: FakeTelegram,
+    db_of: SessionMaker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    await ann.say("/devices", "No browser is linked")
+    async with transaction(db_of) as db:
+        user = await user_of(db_of, ann.user.id)
+        db.add(Device(user_id=user.id, name="Laptop", token_hash="a" * 64))
+    listed = await ann.say("/devices", "Linked browsers")
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("the database is on fire")
+
+    monkeypatch.setattr(devices_handlers, "revoke_device", broken)
+    query = fake_telegram.click(ann.user, listed, text="Revoke Laptop")
+    await fake_telegram.wait_until(lambda: query.answered, what="the button's answer")
+    assert query.answer.get("text") == texts.UNEXPECTED  # no spinner left turning
+    monkeypatch.setattr(devices_handlers, "list_devices", broken)
+    await ann.say("/devices", "Something went wrong on our side")
+    async with db_of() as db:
+        assert await db.scalar(select(Device.revoked_at)) is None

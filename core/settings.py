@@ -5,6 +5,7 @@ Nested sections use `__`, so `QTIME_TELEGRAM__TOKEN` sets `settings.telegram.tok
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 
@@ -68,10 +69,16 @@ class TelegramSettings(BaseModel):
     webhook_secret: SecretStr | None = None
 
 
+def _fly_url() -> str | None:
+    """On Fly.io every Machine knows its app's name, and so its public address."""
+    app = os.environ.get("FLY_APP_NAME")
+    return f"https://{app}.fly.dev" if app else None
+
+
 class APISettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    public_url: str | None = None
+    public_url: str | None = Field(default_factory=_fly_url)
 
 
 class AISettings(BaseModel):

@@ -95,10 +95,13 @@ def test_fly_env_holds_valid_settings_and_webhook_mode(monkeypatch: pytest.Monke
     env = files.fly()["env"]
     for name, value in env.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("FLY_APP_NAME", "my-qtime")  # what Fly sets on each Machine
     loaded = load_settings(_env_file=None)
     assert loaded.telegram.mode is TelegramMode.webhook
     assert loaded.api.port == DEFAULT_PORT
-    assert loaded.api.public_url and loaded.api.public_url.startswith("https://")
+    assert loaded.api.public_url == "https://my-qtime.fly.dev"
+    monkeypatch.setenv("QTIME_API__PUBLIC_URL", "https://focus.example.org")  # a custom domain
+    assert load_settings(_env_file=None).api.public_url == "https://focus.example.org"
 
 
 def test_the_image_is_slim_pinned_multi_stage_and_not_root() -> None:

@@ -172,9 +172,11 @@ class AutocommitWriter:
     already groups the commits of concurrent writers. The pool skips the pre-ping: a unit
     that meets a dead connection runs once more on a fresh one."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, connections: int = 8) -> None:
         self.engine = engine
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Requests beyond this wait here: every API instance holds few connections.
+        self._slots = asyncio.Semaphore(connections)
 
     async def start(self) -> None:
         return None
@@ -192,7 +194,7 @@ class AutocommitWriter:
             return await self._run(unit)
 
     async def _run(self, unit: Callable[[Session], T]) -> T:
-        async with self._autocommit.connect() as conn:
+        async with self._slots, self._autocommit.connect() as conn:
             return await conn.run_sync(lambda sync: unit(Session(sync)))
 
 

@@ -28,8 +28,8 @@ import aiohttp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.stats import percentile, rss_mb
 from bench.ingest_load import Measured, bodies, drive, seed
+from bench.stats import percentile, rss_mb
 from core.migrate import upgrade
 from core.settings import DatabaseSettings
 from tests.api.live import free_port

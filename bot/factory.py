@@ -1,4 +1,8 @@
-"""The bot's composition root: the Bot client and the Dispatcher with its routers."""
+"""The bot's composition root: the Bot client and the Dispatcher with its routers.
+
+The worker needs only the client: the routers (and what they import, such as the chart
+library) are imported by `features()`, so a worker process never loads them.
+"""
 
 from __future__ import annotations
 
@@ -16,19 +20,6 @@ from aiogram.utils.token import TokenValidationError
 from arq.connections import ArqRedis
 
 from bot import texts
-from bot.handlers import (
-    data,
-    devices,
-    errors,
-    focus,
-    link,
-    report,
-    review_open,
-    review_steps,
-    review_summary,
-    settings,
-    start,
-)
 from bot.middlewares import DbSessionMiddleware, SkipDuplicateUpdates
 from bot.notify import RetryAfterMiddleware
 from bot.units import Units
@@ -85,6 +76,20 @@ def create_dispatcher(
 def features() -> list[Router]:
     """The product's routers. The review form first, as it gets most updates (its text
     handlers let /commands through); then the commands, then the other forms."""
+    from bot.handlers import (  # only a bot process needs them
+        data,
+        devices,
+        errors,
+        focus,
+        link,
+        report,
+        review_open,
+        review_steps,
+        review_summary,
+        settings,
+        start,
+    )
+
     return [
         review_open.router,
         review_steps.router,

@@ -6,7 +6,6 @@ from aiogram.methods import SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile
 
 from bot.texts import report as texts
-from core.chart import week_chart
 from core.reports import Report
 
 ReportMessage = SendPhoto | SendMessage
@@ -16,6 +15,8 @@ def report_messages(report: Report, chat_id: int) -> list[ReportMessage]:
     """One photo (and a text when the caption is full); a kind text alone for an empty week."""
     if report.stats.empty:
         return [SendMessage(chat_id=chat_id, text=texts.empty(report))]
+    from core.chart import week_chart  # matplotlib, ~30 MB: loaded on the first chart drawn
+
     caption, rest = texts.messages(report)
     chart = week_chart(
         report.stats.days, title=texts.chart_title(report), grader=texts.grader(report.stats)

@@ -2,19 +2,18 @@
 
     .venv/bin/python -m bench.analysis [--database-url URL] [--redis-url URL] [--bulk N]
 
-One worker (`jobs.worker.build_worker`, the local analyser) runs as its own process. A
-submit is what the bot's Submit does: the review and its pending analysis committed,
-the job enqueued; the clock runs from the enqueue to the moment the fake Bot API
-applies the edit. The baseline is a no-op arq job's round trip on the same worker, in
-the same run. Targets: p50 < 100 ms and p99 < 300 ms at 50 concurrent, ≥ 50
-analyses/s, worker RSS < 250 MB.
+One worker (`jobs.worker.build_worker`, the local analyser) runs as its own process,
+`bench.analysis_worker`. A submit is what the bot's Submit does: the review and its
+pending analysis committed, the job enqueued; the clock runs from the enqueue to the
+moment the fake Bot API applies the edit. The baseline is a no-op arq job's round trip
+on the same worker, in the same run. Targets: p50 < 100 ms and p99 < 300 ms at 50
+concurrent, ≥ 50 analyses/s, worker RSS < 250 MB.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 import tempfile
@@ -24,37 +23,20 @@ from typing import Any
 
 from arq import create_pool
 from arq.connections import ArqRedis
-from arq.worker import func
 from redis.asyncio import Redis
 
+from bench.analysis_worker import NOOP
 from core.migrate import upgrade
 from core.resources import Resources
 from core.settings import Settings, load_settings
-from jobs.worker import FUNCTIONS, build_worker, redis_settings
+from jobs.worker import redis_settings
 from tests.analysis.conftest import Harness, Submission
 from tests.fakes.telegram import FakeTelegram, RateLimits
 from tests.fakes.telegram_models import ApiCall
 
-NOOP = "bench_noop"
 HOSTS = ["github.com", "docs.python.org", "youtube.com", "github.com"] * 10
 EVENTS = tuple((host, i * 1.5, i * 1.5 + 1.4) for i, host in enumerate(HOSTS))  # 40 events
 Timings = tuple[list[float], float]  # latencies, and the wall time for all of them
-
-
-async def noop(ctx: dict[str, Any]) -> None:
-    return None
-
-
-def serve_worker() -> None:
-    """The worker process: the product's jobs plus the no-op baseline, no crons."""
-    logging.basicConfig(level=logging.WARNING, format="worker %(levelname)s %(name)s: %(message)s")
-
-    async def run() -> None:
-        functions = [*FUNCTIONS, func(noop, name=NOOP)]
-        # No crons: the sweep would deliver the rows the bench prepares ahead of time.
-        await build_worker(load_settings(), functions=functions, cron_jobs=[]).async_run()
-
-    asyncio.run(run())
 
 
 class TimedTelegram(FakeTelegram):
@@ -141,7 +123,7 @@ async def run(settings: Settings, fake: TimedTelegram, worker_pid: int, bulk: in
         peak, cpu_after = proc_figures(worker_pid)
     finally:
         await pool.aclose()
-        await harness.resources.close()
+        await harness.close()
     one, fifty = rows[1], rows[50]
     sys.stdout.write(
         f"\nanalysis/no-op p50: {one[1]['p50'] / one[0]['p50']:.1f}x at 1, "
@@ -177,7 +159,7 @@ async def main(args: argparse.Namespace) -> None:
         await redis.flushdb()
         await redis.aclose()
         worker = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.analysis", "--serve-worker", env={**os.environ, **env}
+            sys.executable, "-m", "bench.analysis_worker", env={**os.environ, **env}
         )
         try:
             await run(settings, fake, worker.pid, args.bulk)
@@ -191,9 +173,4 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="flushed first")
     parser.add_argument("--bulk", type=int, default=500, help="analyses queued at once")
-    parser.add_argument("--serve-worker", action="store_true", help=argparse.SUPPRESS)
-    arguments = parser.parse_args()
-    if arguments.serve_worker:
-        serve_worker()
-    else:
-        asyncio.run(main(arguments))
+    asyncio.run(main(parser.parse_args()))

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from aiogram import Bot
 from arq.worker import Worker
 from redis.asyncio import Redis
 from sqlalchemy import select
@@ -51,6 +52,8 @@ class Harness:
     settings: Settings
     resources: Resources
     workers: list[Worker] = field(default_factory=list)
+    # One bot for every "Analysing…" message: closing an aiogram session sleeps 250 ms.
+    _bot: Bot | None = field(default=None, init=False)
 
     def person(self, name: str = "Alice") -> FakeUser:
         return self.fake.add_user(name)
@@ -70,11 +73,9 @@ class Harness:
         queue: bool = True,
     ) -> Submission:
         person = person or self.person()
-        bot = self.fake.make_bot()
-        try:
-            sent = await bot.send_message(person.id, ANALYSING)
-        finally:
-            await bot.session.close()
+        if self._bot is None:
+            self._bot = self.fake.make_bot()
+        sent = await self._bot.send_message(person.id, ANALYSING)
         start = utcnow() - timedelta(minutes=minutes + 5)
         async with transaction(self.resources.sessionmaker) as db:
             user = User(telegram_id=person.id, chat_id=person.id, track_titles=track_titles)
@@ -127,6 +128,13 @@ class Harness:
     def bot_messages(self, submission: Submission) -> list[FakeMessage]:
         return self.fake.bot_messages(submission.message.chat)
 
+    async def close(self) -> None:
+        for worker in self.workers:
+            await worker.close()
+        if self._bot is not None:
+            await self._bot.session.close()
+        await self.resources.close()
+
 
 def _events(
     user_id: int, session_id: int, start: datetime, events: Sequence[Event]
@@ -164,9 +172,7 @@ async def make_harness(
 
     yield make
     for harness in made:
-        for worker in harness.workers:
-            await worker.close()
-        await harness.resources.close()
+        await harness.close()
 
 
 @pytest.fixture

@@ -107,7 +107,11 @@ def screen(batch: EventBatch, now: datetime) -> Screened:
     latest = now + CLOCK_SKEW
     for index, event in enumerate(batch.events):
         host = normalize_host(event.host)
-        start, end = event.start.astimezone(UTC), event.end.astimezone(UTC)
+        try:
+            start, end = event.start.astimezone(UTC), event.end.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+01:00 has no UTC form
+            screened.rejected.append(Rejection(index, str(event.id), "time out of range"))
+            continue
         reason = "not a bare hostname" if host is None else _judge(start, end, latest)
         if reason is not None or host is None:
             screened.rejected.append(Rejection(index, str(event.id), reason or ""))

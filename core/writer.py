@@ -115,17 +115,19 @@ class ThreadWriter(BatchWriter):
 
     Copying the write-ahead log back into the database file (a checkpoint) costs about as
     much as a commit, and SQLite does it inside whichever commit fills the log. The
-    writer's connection leaves it to a background thread instead, off the requests' path.
+    started writer's connection leaves it to a background thread, off the requests' path.
     """
 
     def __init__(self, engine: Engine, *, max_units: int = 64) -> None:
         super().__init__(max_units=max_units)
         self.engine = engine
-        event.listen(engine, "connect", _no_autocheckpoint)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qtime-writer")
         self._checkpointer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qtime-wal")
 
     async def start(self) -> None:
+        """Batch from now on, and checkpoint in the background (before the first unit runs:
+        connections opened earlier still checkpoint inside their commits, as SQLite does)."""
+        event.listen(self.engine, "connect", _no_autocheckpoint)
         await super().start()
         self._tasks.append(asyncio.create_task(self._checkpoints()))
 

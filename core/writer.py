@@ -114,8 +114,8 @@ class ThreadWriter(BatchWriter):
     """SQLite: one thread, one connection, one hop per batch.
 
     Copying the write-ahead log back into the database file (a checkpoint) costs about as
-    much as a commit, and SQLite does it inside whichever commit fills the log. The
-    started writer's connection leaves it to a background thread, off the requests' path.
+    much as a commit, and SQLite does it inside whichever commit fills the log. Once
+    started, this writer leaves it to a background thread, off the requests' path.
     """
 
     def __init__(self, engine: Engine, *, max_units: int = 64) -> None:

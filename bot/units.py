@@ -4,6 +4,10 @@ A unit is a synchronous function of a `Session`, run in one transaction. On SQLi
 in `core.writer`'s one writer thread: one thread hop per unit instead of aiosqlite's hops
 per statement, and no two writers of this process ever wait on each other's lock. On
 PostgreSQL it runs through the async session.
+
+A unit that only reads (`read`) runs on SQLite right on the calling thread, with no hop at
+all: a WAL reader takes no lock and never waits, and for a unit of a millisecond the hop
+costs as much as the work.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from core.db import SessionMaker, create_sqlite_thread_engine, transaction
+from core.db import READ_ONLY, SessionMaker, create_sqlite_thread_engine, transaction
 from core.writer import ThreadWriter
 
 T = TypeVar("T")
@@ -24,7 +28,11 @@ class Units:
         self.sessionmaker = sessionmaker
         url = sessionmaker.kw["bind"].url
         sqlite = url.get_backend_name() == "sqlite"
-        self._writer = ThreadWriter(create_sqlite_thread_engine(str(url))) if sqlite else None
+        self._writer = self._reader = None
+        if sqlite:  # each engine used from one thread: the writer's, and the caller's
+            self._writer = ThreadWriter(create_sqlite_thread_engine(str(url)))
+            reader = create_sqlite_thread_engine(str(url))
+            self._reader = reader.execution_options(**{READ_ONLY: True})
 
     async def run(self, unit: Callable[[Session], T]) -> T:
         if self._writer is not None:
@@ -32,6 +40,16 @@ class Units:
         async with transaction(self.sessionmaker) as db:
             return await db.run_sync(unit)
 
+    async def read(self, unit: Callable[[Session], T]) -> T:
+        """Run a unit that never writes (its transaction takes no write lock)."""
+        if self._reader is not None:
+            with Session(self._reader, expire_on_commit=False) as here, here.begin():
+                return unit(here)
+        async with transaction(self.sessionmaker) as db:
+            return await db.run_sync(unit)
+
     async def close(self) -> None:
         if self._writer is not None:
             await self._writer.stop()
+        if self._reader is not None:
+            self._reader.dispose()

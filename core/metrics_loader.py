@@ -5,7 +5,8 @@ Only the host rules that can match a host seen are read, not the whole table.
 
 The reading is synchronous, a function of a `Session`: the analysis job runs it in one
 thread hop (`bot.units`), the report through `AsyncSession.run_sync`. The statements are
-built once, with expanding parameters, so a call neither rebuilds nor re-keys them.
+built once, with expanding parameters, so a call neither rebuilds nor re-keys them; those
+that read plain columns are Core statements run on the connection, skipping the ORM layer.
 """
 
 from __future__ import annotations
@@ -29,19 +30,21 @@ _SESSIONS = (
     .join(User, User.id == FocusSession.user_id)
     .where(FocusSession.id.in_(bindparam("ids", expanding=True)))
 )
+_EVENT = ActivityEvent.metadata.tables[ActivityEvent.__tablename__].c
 _EVENTS = select(
-    ActivityEvent.session_id,
-    ActivityEvent.host,
-    ActivityEvent.title,
-    ActivityEvent.started_at,
-    ActivityEvent.ended_at,
-    ActivityEvent.idle,
-    ActivityEvent.audible,
-).where(ActivityEvent.session_id.in_(bindparam("ids", expanding=True)))
-_ALL_RULES = select(HostRule.user_id, HostRule.pattern, HostRule.category).where(
-    or_(HostRule.user_id.is_(None), HostRule.user_id.in_(bindparam("users", expanding=True)))
+    _EVENT.session_id,
+    _EVENT.host,
+    _EVENT.title,
+    _EVENT.started_at,
+    _EVENT.ended_at,
+    _EVENT.idle,
+    _EVENT.audible,
+).where(_EVENT.session_id.in_(bindparam("ids", expanding=True)))
+_RULE = HostRule.metadata.tables[HostRule.__tablename__].c
+_ALL_RULES = select(_RULE.user_id, _RULE.pattern, _RULE.category).where(
+    or_(_RULE.user_id.is_(None), _RULE.user_id.in_(bindparam("users", expanding=True)))
 )
-_RULES = _ALL_RULES.where(HostRule.pattern.in_(bindparam("patterns", expanding=True)))
+_RULES = _ALL_RULES.where(_RULE.pattern.in_(bindparam("patterns", expanding=True)))
 
 
 async def load_metrics(db: AsyncSession, session_ids: Iterable[int]) -> dict[int, SessionMetrics]:
@@ -64,7 +67,7 @@ def measure_sessions(
     """Metrics of sessions already at hand, each with its owner's title setting."""
     titles_on = {session.id: on for session, on in sessions}
     spans: dict[int, list[Span]] = defaultdict(list)
-    for session_id, host, title, start, end, idle, audible in db.execute(
+    for session_id, host, title, start, end, idle, audible in db.connection().execute(
         _EVENTS, {"ids": list(titles_on)}
     ):
         shown = title if titles_on[session_id] else None
@@ -100,7 +103,7 @@ def host_rules(
         query, params["patterns"] = _RULES, sorted(patterns)
     defaults: dict[str, Category] = {}
     by_user: dict[int, dict[str, Category]] = defaultdict(dict)
-    for user_id, pattern, category in db.execute(query, params):
+    for user_id, pattern, category in db.connection().execute(query, params):
         target = defaults if user_id is None else by_user[user_id]
         target[pattern] = Category(category)
     return defaults, by_user

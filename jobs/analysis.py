@@ -91,7 +91,7 @@ async def shutdown(ctx: dict[str, Any]) -> None:
 async def analyze_review(ctx: dict[str, Any], review_id: int) -> str:
     resources: Resources = ctx["resources"]
     units: Units = ctx["units"]
-    loaded = await units.run(lambda db: _load(db, review_id))
+    loaded = await units.read(lambda db: _load(db, review_id))
     if loaded is None:
         return "nothing to do"
     job, measured = loaded
@@ -132,7 +132,6 @@ async def analyze_review(ctx: dict[str, Any], review_id: int) -> str:
 def _load(db: Session, review_id: int) -> tuple[store.Job, SessionMetrics | None] | None:
     """One read: the job if it is still owed, with its session's metrics unless an earlier
     run stored a verdict (None then)."""
-    store.read_only(db)
     job = store.load_job(db, review_id)
     if job is None or not job.open:
         return None

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from core.analysis.base import AnalysisInput, Verdict
-from core.db import READ_ONLY
 from core.metrics import SessionMetrics
 from core.models import Analysis, AnalysisStatus, FocusSession, Review, User, utcnow
 
@@ -83,11 +82,6 @@ class Job:
             note=review.note,
             titles_allowed=self.user.track_titles,
         )
-
-
-def read_only(db: Session) -> None:
-    """Make this unit a reader: on SQLite it then takes no write lock (call it first)."""
-    db.connection(execution_options={READ_ONLY: True})
 
 
 def load_job(db: Session, review_id: int) -> Job | None:

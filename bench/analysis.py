@@ -118,9 +118,10 @@ async def run(settings: Settings, fake: TimedTelegram, worker_pid: int, bulk: in
             )
         batch = await submitted(bulk)
         base = report(f"no-op throughput, {bulk} queued", await noops(pool, bulk), rate=True)
-        cpu = proc_figures(worker_pid)[1]
+        cpu, own = proc_figures(worker_pid)[1], proc_figures(os.getpid())[1]
         rate = report(f"analyses, {bulk} queued", await analyses(harness, fake, batch), rate=True)
         peak, cpu_after = proc_figures(worker_pid)
+        own = proc_figures(os.getpid())[1] - own
     finally:
         await pool.aclose()
         await harness.close()
@@ -129,7 +130,8 @@ async def run(settings: Settings, fake: TimedTelegram, worker_pid: int, bulk: in
         f"\nanalysis/no-op p50: {one[1]['p50'] / one[0]['p50']:.1f}x at 1, "
         f"{fifty[1]['p50'] / fifty[0]['p50']:.1f}x at 50; throughput "
         f"{rate['rate'] / base['rate']:.2f}x of no-op; worker CPU "
-        f"{1000 * (cpu_after - cpu) / bulk:.1f} ms per analysis; worker peak RSS {peak:.0f} MB\n"
+        f"{1000 * (cpu_after - cpu) / bulk:.1f} ms per analysis (this driver and fake Bot API: "
+        f"{1000 * own / bulk:.1f} ms); worker peak RSS {peak:.0f} MB\n"
         f"targets: p50@50 {_mark(fifty[1]['p50'], 100)}, p99@50 {_mark(fifty[1]['p99'], 300)}, "
         f"analyses/s {rate['rate']:.0f} {'ok' if rate['rate'] >= 50 else 'MISSED'} (≥ 50), "
         f"RSS {_mark(peak, 250, 'MB')}\n"

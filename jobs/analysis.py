@@ -72,7 +72,8 @@ async def startup(ctx: dict[str, Any], settings: Settings) -> None:
 
     The result is an edit, outside the shared send budget (`bot.notify.limit_sends`):
     it answers the user's own Submit and must not queue behind a weekly-report fan-out.
-    The database steps run as units (`bot.units`): one thread hop each on SQLite.
+    The database steps run as units (`bot.units`): on SQLite the read on this thread,
+    each write in one hop to the writer thread.
     """
     ctx["units"] = Units(ctx["resources"].sessionmaker)
     if settings.ai.provider is AIProvider.openai:

@@ -5,8 +5,8 @@ attempts, stores the verdict, and marks it delivered once the user can see it. E
 step is one short write, so a job killed anywhere resumes from what was committed.
 
 The job's steps are synchronous functions of a `Session`, each run as one unit of work
-(`bot.units`): on SQLite one thread hop per step rather than one per statement. Their
-statements are built once; a call only binds its values.
+(`bot.units`): on SQLite the read needs no thread hop and each write one, instead of a
+hop per statement. Their statements are built once; a call only binds its values.
 """
 
 from __future__ import annotations

@@ -9,22 +9,18 @@ UPDATE, so a double-tapped Submit stores one review and its caller enqueues one 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.categories import categorize
 from core.errors import InvalidInput, ReviewClosed
-from core.host_rules import as_rules, rules_query
+from core.metrics import HostMinutes
+from core.metrics_loader import measure_sessions
 from core.models import (
-    ActivityEvent,
     Analysis,
     AnalysisStatus,
-    Category,
     FocusSession,
     Review,
     SessionStatus,
@@ -43,14 +39,6 @@ SOLUTIONS = (
     "one_tab",
 )
 TEXT_MAX_CHARS = 500
-TOP_HOSTS = 5
-
-
-@dataclass(frozen=True)
-class HostMinutes:
-    host: str
-    minutes: float
-    category: Category
 
 
 @dataclass
@@ -97,13 +85,14 @@ def start_review(
 ) -> ReviewStart:
     """Open the review of the Telegram user's finished session; ReviewClosed if it cannot be
     reviewed (someone else's, dropped, or reviewed already)."""
-    session = db.scalar(
-        select(FocusSession)
+    found = db.execute(
+        select(FocusSession, User.track_titles)
         .join(User, User.id == FocusSession.user_id)
         .where(FocusSession.id == session_id, User.telegram_id == telegram_id)
-    )
-    if session is None:
+    ).one_or_none()
+    if found is None:
         raise ReviewClosed()
+    session, track_titles = found
     now = now or utcnow()
     if session.status == SessionStatus.active and session.planned_end <= now:
         # Over, but its time's-up job has not run: end it as that job would; no "time's up".
@@ -112,34 +101,10 @@ def start_review(
         session.due_notified_at = now
     if session.status != SessionStatus.ended:
         raise ReviewClosed()
-    start, end = session.started_at, session.window_end
-    events = db.execute(
-        select(ActivityEvent.host, ActivityEvent.started_at, ActivityEvent.ended_at).where(
-            ActivityEvent.session_id == session.id,
-            ActivityEvent.idle.is_(False),
-            ActivityEvent.ended_at > start,
-            ActivityEvent.started_at < end,
-        )
-    )
-    rules = as_rules(db.execute(rules_query(session.user_id)))
-    hosts = top_hosts(events, start, end, rules)
-    return ReviewStart(session.id, session.user_id, session.goal, hosts)
-
-
-def top_hosts(
-    events: Iterable[tuple[str, datetime, datetime]],
-    start: datetime,
-    end: datetime,
-    rules: dict[str, Category],
-    limit: int = TOP_HOSTS,
-) -> list[HostMinutes]:
-    """Minutes per host, clipped to the window, most first: a simple sum, enough for the
-    form (the analysis measures overlaps and idle time properly, in `core.metrics`)."""
-    seconds: dict[str, float] = defaultdict(float)
-    for host, started, ended in events:
-        seconds[host] += max(0.0, (min(ended, end) - max(started, start)).total_seconds())
-    top = sorted(seconds.items(), key=lambda item: (-item[1], item[0]))[:limit]
-    return [HostMinutes(host, secs / 60, categorize(host, rules)) for host, secs in top if secs]
+    # Measured as the analysis will measure it: overlaps once, idle left out, the goal's
+    # words and the user's rules deciding each host's category.
+    measured = measure_sessions(db, [(session, track_titles)])[session.id]
+    return ReviewStart(session.id, session.user_id, session.goal, list(measured.top_hosts))
 
 
 def submit_review(

@@ -4,14 +4,23 @@ and Redis gone at Submit."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import timedelta
 
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
-from core.db import SessionMaker
-from core.models import Analysis, Review
+from core.db import SessionMaker, transaction
+from core.models import ActivityEvent, Analysis, Review
 from core.settings import Settings
-from tests.bot.conftest import Chat, PollingBot, fill_form, times_up, user_of
+from tests.bot.conftest import (
+    Chat,
+    PollingBot,
+    fill_form,
+    last_session,
+    times_up,
+    user_of,
+)
 from tests.fakes.telegram import FakeTelegram
 
 
@@ -136,3 +145,31 @@ async def test_submit_with_redis_gone_saves_the_review_and_says_the_analysis_fol
     assert saved.message_id == message.message_id
     async with db_of() as db:
         assert (await db.execute(select(Analysis))).scalar_one().status == "pending"
+
+
+async def test_the_form_counts_overlapping_browser_time_once(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    """Two browsers on the same page at once, or an event sent twice under new ids, are
+    one stretch of time in the form, as in the analysis."""
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    message = await times_up(ann, db_of, redis, polling_bot.settings, "draft the report")
+    session = await last_session(db_of, ann.user.id)
+    start = session.started_at
+    pieces = [
+        ("docs.example.org", 0, 10),
+        ("docs.example.org", 5, 10),
+        ("news.example.org", 10, 14),
+    ]
+    async with transaction(db_of) as db:
+        for host, begin, end in pieces:
+            db.add(
+                ActivityEvent(
+                    id=uuid.uuid4(), user_id=session.user_id, session_id=session.id, host=host,
+                    started_at=start + timedelta(minutes=begin),
+                    ended_at=start + timedelta(minutes=end),
+                )
+            )  # fmt: skip
+    opened = await ann.press(message, "Review now", "Anything else you did?")
+    assert "docs.example.org: 10 min" in opened.content
+    assert "news.example.org: 4 min" in opened.content

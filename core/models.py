@@ -50,6 +50,23 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """On SQLite, the stored text read in one C call: ten times cheaper than SQLAlchemy's
+        regular expression, and every event, session and report reads many of them."""
+        generic = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or generic is None:
+            return generic
+
+        def process(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            try:
+                return datetime.fromisoformat(value + "+00:00")
+            except (TypeError, ValueError):  # not the text SQLAlchemy writes
+                return generic(value)
+
+        return process
+
 
 class Base(DeclarativeBase):
     metadata = MetaData(

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
@@ -162,6 +162,11 @@ class ThreadWriter(BatchWriter):
         self._thread.shutdown()
 
 
+def _in_session(connection: Connection, unit: Callable[[Session], T]) -> T:
+    with Session(connection) as session:
+        return unit(session)
+
+
 def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
@@ -197,7 +202,7 @@ class AutocommitWriter:
 
     async def _run(self, unit: Callable[[Session], T]) -> T:
         async with self._slots, self._autocommit.connect() as conn:
-            return await conn.run_sync(lambda sync: unit(Session(sync)))
+            return await conn.run_sync(lambda sync: _in_session(sync, unit))
 
 
 Writer = BatchWriter | AutocommitWriter

@@ -5,7 +5,6 @@ the count of new rows is returned."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import cache
 from operator import attrgetter, itemgetter
 from typing import Any
@@ -15,7 +14,7 @@ from sqlalchemy import Boolean, Dialect, Table, Uuid, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
-from core.models import ActivityEvent, UTCDateTime
+from core.models import ActivityEvent
 
 EVENTS: Table = ActivityEvent.__table__  # type: ignore[assignment]  # a Table at runtime
 Row = dict[str, Any]
@@ -50,18 +49,10 @@ def _insert_postgres(session: Session, rows: list[Row]) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]  # a CursorResult at runtime
 
 
-def _sqlite_datetime(value: datetime) -> str:
-    """What SQLAlchemy stores for a UTCDateTime on SQLite, formatted in C."""
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]  # without "+00:00"
-
-
 # Column types whose SQLite form has a cheaper spelling than SQLAlchemy's generic processors
 # (a test holds them to the same stored values).
 _SQLITE_FAST: dict[type, Callable[[Any], Any]] = {
     Uuid: attrgetter("hex"),
-    UTCDateTime: _sqlite_datetime,
     Boolean: int,
 }
 

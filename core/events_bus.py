@@ -49,6 +49,17 @@ async def publish(
     return True
 
 
+async def announce_revoked(redis: Redis, user_id: int, device_id: int | None = None) -> bool:
+    """Tell the user's open streams a device token died (every device's when None)."""
+    data = {} if device_id is None else {"device_id": device_id}
+    return await publish(redis, user_id, REVOKED, data)
+
+
+def revokes(message: BusMessage, device_id: int) -> bool:
+    """Whether `message` ends the stream of `device_id`."""
+    return message.event == REVOKED and message.data.get("device_id") in (None, device_id)
+
+
 @asynccontextmanager
 async def subscription(redis: Redis, user_id: int) -> AsyncIterator[AsyncIterator[BusMessage]]:
     """Subscribed on entry, so nothing published afterwards is missed; the iterator raises

@@ -65,6 +65,6 @@ async def forget_confirmed(
         return
     counts = await forget_user(db, user.id)
     await db.commit()
-    await events_bus.publish(queue, user.id, events_bus.REVOKED)
+    await events_bus.announce_revoked(queue, user.id)
     await state.clear()
     await callback.message.edit_text(texts.FORGOT.format(**counts))

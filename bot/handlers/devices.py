@@ -36,9 +36,7 @@ async def revoke(
     await revoke_device(db, user.id, callback_data.device)
     found = await list_devices(db, user.id)
     await db.commit()
-    await events_bus.publish(
-        queue, user.id, events_bus.REVOKED, {"device_id": callback_data.device}
-    )
+    await events_bus.announce_revoked(queue, user.id, callback_data.device)
     await callback.answer(texts.REVOKED)
     if isinstance(callback.message, Message):
         await callback.message.edit_text(render(user, found), reply_markup=keyboards.devices(found))

@@ -18,6 +18,4 @@ async def revoke_me(caller: CallerDep, context: ContextDep) -> None:
     """Forget this browser: its token stops working at once. Its recorded events stay."""
     async with transaction(context.resources.sessionmaker) as db:
         await revoke_device(db, caller.user_id, caller.device_id)
-    await events_bus.publish(
-        context.resources.redis, caller.user_id, events_bus.REVOKED, {"device_id": caller.device_id}
-    )
+    await events_bus.announce_revoked(context.resources.redis, caller.user_id, caller.device_id)

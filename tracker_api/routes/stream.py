@@ -74,8 +74,5 @@ async def stream(caller: CallerDep, context: ContextDep) -> AsyncIterator[Server
             except ValidationError:
                 continue
             yield ServerSentEvent(event="analysis", data=ready.model_dump())
-        elif message.event == events_bus.REVOKED and message.data.get("device_id") in (
-            None,
-            caller.device_id,
-        ):
+        elif events_bus.revokes(message, caller.device_id):
             return  # the token is dead: the browser's reconnect is told 401

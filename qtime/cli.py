@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from core.settings import ConfigError, Settings, load_settings
-from qtime import doctor, run, services
+from qtime import run, services
 
 log = logging.getLogger("qtime")
 
@@ -51,6 +51,8 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _doctor(settings: Settings) -> int:
+    from qtime import doctor  # it loads alembic and aiogram, which other commands may not need
+
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return 0 if await doctor.run_checks(settings, print) else 1  # noqa: T201  # CLI output
 

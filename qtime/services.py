@@ -10,7 +10,6 @@ from pathlib import Path
 
 import uvicorn
 
-from core.migrate import upgrade
 from core.settings import ConfigError, Settings
 from qtime.embedded_redis import EmbeddedRedis
 
@@ -52,6 +51,8 @@ async def redis_available(settings: Settings, *, owner: bool) -> AsyncIterator[N
 
 
 async def migrate(settings: Settings) -> None:
+    from core.migrate import upgrade  # alembic: ~10 MB that only migrating needs
+
     if settings.is_sqlite:
         ensure_data_dir(settings)
     await upgrade(settings.database_url)

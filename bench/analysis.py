@@ -18,15 +18,18 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
 from arq import create_pool
 from arq.connections import ArqRedis
+from arq.jobs import Job
 from redis.asyncio import Redis
 
 from bench.analysis_worker import NOOP
 from core.migrate import upgrade
+from core.queue import enqueue
 from core.resources import Resources
 from core.settings import Settings, load_settings
 from jobs.worker import redis_settings
@@ -71,13 +74,23 @@ async def analyses(harness: Harness, fake: TimedTelegram, batch: list[Submission
 async def noops(pool: ArqRedis, count: int) -> Timings:
     async def one() -> float:
         start = time.time()
-        job = await pool.enqueue_job(NOOP)
-        await job.result(poll_delay=0.002)
+        job_id = f"noop:{uuid.uuid4().hex}"
+        await enqueue(pool, NOOP, job_id=job_id)  # as the product enqueues: with a wake-up
+        await Job(job_id, pool).result(poll_delay=0.002)
         return time.time() - start
 
     first = time.time()
     latencies = await asyncio.gather(*(one() for _ in range(count)))
     return list(latencies), time.time() - first
+
+
+async def idle_commands(pool: ArqRedis, seconds: float = 3.0) -> float:
+    """Redis commands per second while nothing is queued: the idle worker's polling."""
+    await asyncio.sleep(0.5)  # the last analysis's bookkeeping follows its edit
+    before = (await pool.info("stats"))["total_commands_processed"]
+    await asyncio.sleep(seconds)
+    after = (await pool.info("stats"))["total_commands_processed"]
+    return (after - before - 1) / seconds  # less our own first INFO
 
 
 def report(name: str, timings: Timings, *, rate: bool = False) -> dict[str, float]:
@@ -107,6 +120,7 @@ async def run(settings: Settings, fake: TimedTelegram, worker_pid: int, bulk: in
     try:
         await asyncio.wait_for(noops(pool, 20), 30)  # warm-up; the worker is up after it
         await analyses(harness, fake, await submitted(20))
+        idle = await idle_commands(pool)
         rows = {}
         for concurrency, rounds in ((1, 50), (50, 4)):
             batches = [await submitted(concurrency) for _ in range(rounds)]
@@ -131,7 +145,8 @@ async def run(settings: Settings, fake: TimedTelegram, worker_pid: int, bulk: in
         f"{fifty[1]['p50'] / fifty[0]['p50']:.1f}x at 50; throughput "
         f"{rate['rate'] / base['rate']:.2f}x of no-op; worker CPU "
         f"{1000 * (cpu_after - cpu) / bulk:.1f} ms per analysis (this driver and fake Bot API: "
-        f"{1000 * own / bulk:.1f} ms); worker peak RSS {peak:.0f} MB\n"
+        f"{1000 * own / bulk:.1f} ms); worker peak RSS {peak:.0f} MB; idle worker "
+        f"{idle:.1f} Redis commands/s\n"
         f"targets: p50@50 {_mark(fifty[1]['p50'], 100)}, p99@50 {_mark(fifty[1]['p99'], 300)}, "
         f"analyses/s {rate['rate']:.0f} {'ok' if rate['rate'] >= 50 else 'MISSED'} (≥ 50), "
         f"RSS {_mark(peak, 250, 'MB')}\n"

@@ -2,11 +2,14 @@
 
 Every enqueue follows a committed row (the database is the source of truth), and job
 ids are deterministic, so a retry or the reconcile sweep never makes a second job.
+A job due now is announced on `WAKE_CHANNEL`, which wakes the workers at once
+(`jobs.wakeup`) instead of at their next poll.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +23,7 @@ SESSION_STARTED = "notify_session_started"
 REVIEW_REMINDER = "review_reminder"
 ANALYZE_REVIEW = "analyze_review"
 SEND_WEEKLY_REPORT = "send_weekly_report"
+WAKE_CHANNEL = "qtime:queue:wake"
 
 
 async def enqueue(
@@ -38,4 +42,14 @@ async def enqueue(
     except (RedisError, OSError) as exc:
         log.warning("could not enqueue", extra={"job": function, "error": type(exc).__name__})
         return False
+    if defer_until is None or defer_until.timestamp() <= time.time():
+        await _wake_workers(pool, function)
     return True
+
+
+async def _wake_workers(pool: ArqRedis, function: str) -> None:
+    """Best effort: a worker that misses the wake-up finds the job at its next idle poll."""
+    try:
+        await pool.publish(WAKE_CHANNEL, function)
+    except (RedisError, OSError):
+        log.debug("could not wake the workers", extra={"job": function})

@@ -8,13 +8,13 @@ from typing import Any
 
 from arq import cron
 from arq.connections import RedisSettings
-from arq.worker import Worker
 
 from bot.factory import create_bot
 from bot.notify import limit_sends
 from core.resources import Resources
 from core.settings import Settings
 from jobs import analysis, housekeeping, reconcile, reports, sessions
+from jobs.wakeup import WakingWorker
 
 FUNCTIONS: list[Any] = [analysis.ANALYZE, *sessions.FUNCTIONS, reports.SEND]
 CRON_JOBS = [
@@ -30,7 +30,7 @@ def redis_settings(settings: Settings) -> RedisSettings:
     return dataclasses.replace(RedisSettings.from_dsn(settings.redis_url), conn_retries=30)
 
 
-def build_worker(settings: Settings, **overrides: Any) -> Worker:
+def build_worker(settings: Settings, **overrides: Any) -> WakingWorker:
     async def on_startup(ctx: dict[str, Any]) -> None:
         ctx["resources"] = Resources.open(settings)
         ctx["bot"] = create_bot(settings)
@@ -55,14 +55,11 @@ def build_worker(settings: Settings, **overrides: Any) -> Worker:
         "on_startup": on_startup,
         "on_shutdown": on_shutdown,
         "health_check_interval": 60,  # arq's default is an hour
-        # arq polls its queue (the 0.5 s default delays every job by ~0.25 s) and starts
-        # jobs only when it polls, so a burst runs in steps of max_jobs; idle, a poll is
-        # one ZRANGEBYSCORE.
-        "poll_delay": 0.01,
+        "poll_delay": 0,  # the worker waits for a wake-up between polls (jobs.wakeup)
         "job_timeout": 120,
         "max_tries": 5,
         "keep_result": 3600,
         "handle_signals": False,  # the CLI owns signals
     }
     options.update(overrides)
-    return Worker(**options)
+    return WakingWorker(**options)

@@ -17,6 +17,7 @@ from qtime import services
 
 log = logging.getLogger(__name__)
 
+WORKER_GRACE_SECONDS = 20.0  # for the jobs under way at a stop; Fly waits 30 s (fly.toml)
 Part = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
@@ -59,12 +60,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     working = asyncio.create_task(worker.async_run())
     await _until(stop, working)
     if not working.done():
-        working.cancel()
+        working.cancel()  # stops polling; the jobs under way are tasks of their own
     try:
         await working
     except asyncio.CancelledError:
         pass
     finally:
+        await worker.drain(WORKER_GRACE_SECONDS)
         await worker.close()
 
 

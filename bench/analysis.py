@@ -1,6 +1,6 @@
 """Submit-to-result latency of the analysis, through real Redis, arq and the fake Bot API.
 
-    .venv/bin/python -m bench.analysis [--database-url URL] [--redis-url URL] [--bulk N]
+    .venv/bin/python -m bench.analysis [--postgres-url URL] [--redis-url URL] [--bulk N]
 
 One worker (`jobs.worker.build_worker`, the local analyser) runs as its own process,
 `bench.analysis_worker`. A submit is what the bot's Submit does: the review and its
@@ -28,6 +28,7 @@ from arq.jobs import Job
 from redis.asyncio import Redis
 
 from bench.analysis_worker import NOOP
+from bench.stats import private_postgres
 from core.migrate import upgrade
 from core.queue import enqueue
 from core.resources import Resources
@@ -163,7 +164,14 @@ def _mark(value: float, limit: float, unit: str = "ms") -> str:
 
 async def main(args: argparse.Namespace) -> None:
     home = Path(tempfile.mkdtemp(prefix="qtime-bench-"))
-    database_url = args.database_url or f"sqlite+aiosqlite:///{home / 'qtime.db'}"
+    if args.postgres_url is None:
+        await bench(args, home, f"sqlite+aiosqlite:///{home / 'qtime.db'}")
+        return
+    async with private_postgres(args.postgres_url) as database_url:
+        await bench(args, home, database_url)
+
+
+async def bench(args: argparse.Namespace, home: Path, database_url: str) -> None:
     await upgrade(database_url)
     async with TimedTelegram(limits=RateLimits(None, None)) as fake:
         env = {"QTIME_DATA_DIR": str(home), "QTIME_DATABASE__URL": database_url,
@@ -187,7 +195,9 @@ async def main(args: argparse.Namespace) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Analysis latency and throughput")
-    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--postgres-url", help="run on a new database on this PostgreSQL server, not SQLite"
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="flushed first")
     parser.add_argument("--bulk", type=int, default=500, help="analyses queued at once")
     asyncio.run(main(parser.parse_args()))

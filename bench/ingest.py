@@ -20,18 +20,14 @@ import contextlib
 import os
 import sys
 import tempfile
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench.ingest_load import Measured, bodies, drive, seed
-from bench.stats import percentile, rss_mb
+from bench.stats import percentile, private_postgres, rss_mb
 from core.migrate import upgrade
-from core.settings import DatabaseSettings
 from tests.api.live import free_port
 
 
@@ -65,25 +61,6 @@ async def wait_ready(url: str) -> None:
                 pass
             await asyncio.sleep(0.05)
     raise RuntimeError(f"{url} did not come up")
-
-
-async def fresh_postgres(admin_url: str) -> tuple[str, str]:
-    name = f"qtime_bench_{uuid.uuid4().hex[:8]}"
-    admin = DatabaseSettings(url=admin_url).url or ""
-    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
-    return admin.rsplit("/", 1)[0] + f"/{name}", name
-
-
-async def drop_postgres(admin_url: str, name: str) -> None:
-    engine = create_async_engine(
-        DatabaseSettings(url=admin_url).url or "", isolation_level="AUTOCOMMIT"
-    )
-    async with engine.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await engine.dispose()
 
 
 async def bench_backend(label: str, url: str, args: argparse.Namespace, home: Path) -> list[str]:
@@ -125,11 +102,8 @@ async def main(args: argparse.Namespace) -> None:
     home = Path(tempfile.mkdtemp(prefix="qtime-bench-ingest-"))
     lines = await bench_backend("sqlite", f"sqlite+aiosqlite:///{home / 'qtime.db'}", args, home)
     if not args.sqlite_only:
-        url, name = await fresh_postgres(args.postgres_url)
-        try:
+        async with private_postgres(args.postgres_url) as url:
             lines += await bench_backend("postgres", url, args, home)
-        finally:
-            await drop_postgres(args.postgres_url, name)
     sys.stdout.write("\n".join(lines) + "\n")
 
 

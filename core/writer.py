@@ -162,7 +162,8 @@ class ThreadWriter(BatchWriter):
         self._thread.shutdown()
 
 
-def _in_session(connection: Connection, unit: Callable[[Session], T]) -> T:
+def in_session(connection: Connection, unit: Callable[[Session], T]) -> T:
+    """Run `unit` in an ORM session on this connection, as the connection's transaction is."""
     with Session(connection) as session:
         return unit(session)
 
@@ -202,7 +203,7 @@ class AutocommitWriter:
 
     async def _run(self, unit: Callable[[Session], T]) -> T:
         async with self._slots, self._autocommit.connect() as conn:
-            return await conn.run_sync(lambda sync: _in_session(sync, unit))
+            return await conn.run_sync(lambda sync: in_session(sync, unit))
 
 
 Writer = BatchWriter | AutocommitWriter

@@ -104,7 +104,7 @@ async def analyze_review(ctx: dict[str, Any], review_id: int) -> str:
         metrics = measured
         verdict, fallback = await _grade(ctx, job, metrics)
         if verdict.analyser != LOCAL:  # an AI answer is costly and varies: keep it first
-            await units.run(
+            await units.statement(
                 lambda db: store.save_verdict(db, analysis_id, verdict, metrics, fallback=fallback)
             )
             stored = True
@@ -113,13 +113,15 @@ async def analyze_review(ctx: dict[str, Any], review_id: int) -> str:
         message_id = await _show(ctx, job, text)
     except TelegramBadRequest as exc:  # a retry cannot change Telegram's answer
         error = exc.message
-        await units.run(lambda db: store.mark_failed(db, analysis_id, error))
+        await units.statement(lambda db: store.mark_failed(db, analysis_id, error))
         log.error("analysis undeliverable", extra={"review_id": review_id})
         return "undeliverable"
     if stored:
-        await units.run(lambda db: store.mark_delivered(db, analysis_id, message_id=message_id))
+        await units.statement(
+            lambda db: store.mark_delivered(db, analysis_id, message_id=message_id)
+        )
     else:  # local and deterministic: a re-run would show the very same; one write
-        await units.run(
+        await units.statement(
             lambda db: store.complete(
                 db, analysis_id, verdict, metrics, fallback=fallback, message_id=message_id
             )
@@ -156,7 +158,7 @@ async def _grade(
         return await ai.analyse(data), False
     except AnalyserFailed as exc:
         failure = str(exc)
-        attempts = await ctx["units"].run(
+        attempts = await ctx["units"].statement(
             lambda db: store.record_failure(db, job.analysis.id, failure)
         )
         delay = _retry_delay(exc, attempts)

@@ -2,11 +2,13 @@
 
 Submit (core.reviews) opens a pending analysis with its review; the job records
 attempts, stores the verdict, and marks it delivered once the user can see it. Each
-step is one short write, so a job killed anywhere resumes from what was committed.
+step is one UPDATE, so a job killed anywhere resumes from what was committed.
 
 The job's steps are synchronous functions of a `Session`, each run as one unit of work
 (`bot.units`): on SQLite the read needs no thread hop and each write one, instead of a
-hop per statement. Their statements are built once; a call only binds its values.
+hop per statement; on PostgreSQL each runs without BEGIN and COMMIT, since a single
+statement is atomic by itself. Their statements are built once; a call only binds its
+values.
 """
 
 from __future__ import annotations

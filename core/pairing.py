@@ -159,6 +159,12 @@ async def authenticate(db: AsyncSession, token: str) -> Device | None:
     return result.scalar_one_or_none()
 
 
+async def device_live(db: AsyncSession, device_id: int) -> bool:
+    """Whether the device is still paired: not revoked, and its user not forgotten."""
+    query = select(Device.id).where(Device.id == device_id, Device.revoked_at.is_(None))
+    return await db.scalar(query) is not None
+
+
 async def touch_device(db: AsyncSession, device_id: int, now: datetime) -> None:
     """Record that the device was heard from."""
     device = await db.get(Device, device_id)

@@ -11,6 +11,7 @@ import httpx
 
 from core import events_bus
 from core.db import SessionMaker, transaction
+from core.pairing import revoke_device
 from core.sessions import start_session
 from core.settings import Settings
 from tests.api.conftest import Linked
@@ -95,3 +96,21 @@ async def test_a_revoked_device_stream_ends(
                 assert [event async for event in events] == []  # the stream ended
         again = await client.get("/v1/stream", headers=ann.auth)
         assert again.status_code == 401
+
+
+async def test_a_device_revoked_while_redis_is_down_loses_its_stream(
+    no_redis_settings: Settings, linker: Any, sessionmaker: SessionMaker
+) -> None:
+    """Revoking is announced on Redis; with Redis away the stream finds out by itself."""
+    ann: Linked = await linker()
+    async with (
+        live_api(no_redis_settings) as url,
+        httpx.AsyncClient(base_url=url) as client,
+        client.stream("GET", "/v1/stream", headers=ann.auth) as stream,
+    ):
+        events = sse_events(stream.aiter_lines())
+        assert (await anext(events))[0] == "session"
+        async with transaction(sessionmaker) as db:  # as the bot's /devices does
+            await revoke_device(db, ann.user_id, ann.device_id)
+        async with asyncio.timeout(10):
+            assert [event async for event in events] == []  # the stream ended

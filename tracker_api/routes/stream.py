@@ -4,7 +4,9 @@ Fed by the user's Redis channel (core.events_bus), so a change made by the bot, 
 worker or another API instance reaches every stream. The first event is the current
 session; FastAPI adds a keep-alive comment every 15 s. If Redis drops, the stream
 re-subscribes and re-sends the session, since changes may have been missed meanwhile.
-A revoked device's stream ends at once (while Redis is up: revoking is announced on it).
+A revoked device's stream ends at once: revoking is announced on Redis. While Redis is
+away the announcement is lost, so the stream looks the device up itself at each attempt
+to re-subscribe, and once more when it is back.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from core import events_bus
+from core.pairing import device_live
 from core.session_view import session_view
 from tracker_api.context import ApiContext
 from tracker_api.deps import CallerDep, ContextDep
@@ -32,6 +35,7 @@ log = logging.getLogger(__name__)
 RESUBSCRIBE_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 RETRY_MS = 3000  # how soon the browser's EventSource reconnects
 RELOAD = events_bus.BusMessage(events_bus.SESSION, {})
+RECHECK = events_bus.BusMessage("recheck", {})  # Redis is still away: is the device live?
 
 
 async def _bus(redis: Redis, user_id: int) -> AsyncIterator[events_bus.BusMessage]:
@@ -46,12 +50,17 @@ async def _bus(redis: Redis, user_id: int) -> AsyncIterator[events_bus.BusMessag
                 async for message in messages:
                     yield message
         except (RedisError, OSError) as exc:
-            if failures == 0:
-                yield RELOAD  # the state now, even if live changes must wait for Redis
+            # the state now, even if live changes must wait for Redis
+            yield RELOAD if failures == 0 else RECHECK
             delay = RESUBSCRIBE_DELAYS[min(failures, len(RESUBSCRIBE_DELAYS) - 1)]
             log.info("stream lost Redis", extra={"error": type(exc).__name__, "retry_in": delay})
             failures += 1
             await asyncio.sleep(delay)
+
+
+async def _device_live(context: ApiContext, device_id: int) -> bool:
+    async with context.reader() as db:
+        return await device_live(db, device_id)
 
 
 async def _session_event(context: ApiContext, user_id: int) -> ServerSentEvent:
@@ -66,6 +75,8 @@ async def stream(caller: CallerDep, context: ContextDep) -> AsyncIterator[Server
     `analysis` (data: `{"review_id": int}`) when a review's analysis is ready. The stream
     ends when its device is revoked."""
     async for message in _bus(context.resources.redis, caller.user_id):
+        if message in (RELOAD, RECHECK) and not await _device_live(context, caller.device_id):
+            return  # revoked while a revocation could not reach us
         if message.event == events_bus.SESSION:
             yield await _session_event(context, caller.user_id)
         elif message.event == events_bus.ANALYSIS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -32,15 +33,24 @@ async def sse_events(lines: AsyncIterator[str]) -> AsyncIterator[tuple[str, Any]
             data += line.removeprefix("data:").strip()
 
 
+@asynccontextmanager
+async def streaming(
+    settings: Settings, who: Linked
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.Response]]:
+    """A live API, a client, and `who`'s open stream."""
+    async with (
+        live_api(settings) as url,
+        httpx.AsyncClient(base_url=url) as client,
+        client.stream("GET", "/v1/stream", headers=who.auth) as stream,
+    ):
+        yield client, stream
+
+
 async def test_stream_tells_session_changes_and_analyses(
     api_settings: Settings, linker: Any, sessionmaker: SessionMaker, redis: Any
 ) -> None:
     ann: Linked = await linker()
-    async with (
-        live_api(api_settings) as url,
-        httpx.AsyncClient(base_url=url) as client,
-        client.stream("GET", "/v1/stream", headers=ann.auth) as stream,
-    ):
+    async with streaming(api_settings, ann) as (client, stream):
         assert stream.status_code == 200
         assert stream.headers["content-type"].startswith("text/event-stream")
         events = sse_events(stream.aiter_lines())
@@ -67,11 +77,7 @@ async def test_stream_sends_the_state_without_redis(
     no_redis_settings: Settings, linker: Any
 ) -> None:
     ann: Linked = await linker()
-    async with (
-        live_api(no_redis_settings) as url,
-        httpx.AsyncClient(base_url=url) as client,
-        client.stream("GET", "/v1/stream", headers=ann.auth) as stream,
-    ):
+    async with streaming(no_redis_settings, ann) as (_, stream):
         name, data = await anext(sse_events(stream.aiter_lines()))
     assert (name, data["active"]) == ("session", False)
 
@@ -103,11 +109,7 @@ async def test_a_device_revoked_while_redis_is_down_loses_its_stream(
 ) -> None:
     """Revoking is announced on Redis; with Redis away the stream finds out by itself."""
     ann: Linked = await linker()
-    async with (
-        live_api(no_redis_settings) as url,
-        httpx.AsyncClient(base_url=url) as client,
-        client.stream("GET", "/v1/stream", headers=ann.auth) as stream,
-    ):
+    async with streaming(no_redis_settings, ann) as (_, stream):
         events = sse_events(stream.aiter_lines())
         assert (await anext(events))[0] == "session"
         async with transaction(sessionmaker) as db:  # as the bot's /devices does

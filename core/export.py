@@ -1,13 +1,25 @@
-"""A user's data: all of it as one JSON document, or deleted for good."""
+"""A user's data: all of it as a ZIP archive, or deleted for good.
+
+The archive holds everything in `qtime-export.json`, and the sessions and browser events
+again as CSV files for a spreadsheet. Rows are read in batches from a server-side cursor
+and compressed batch by batch off the event loop, into a file the caller provides, so
+neither memory nor the loop feels a long history.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import csv
+import io
+import json
 import uuid
+import zipfile
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import IO, Any
 
-from sqlalchemy import delete, inspect, select
+from sqlalchemy import Column, Row, Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import NotFound
@@ -26,7 +38,10 @@ from core.models import (
 )
 
 FORMAT = "qtime-export/1"
+DOCUMENT = "qtime-export.json"
+SPREADSHEETS = ("sessions", "events")  # also written as <name>.csv
 SECRETS = frozenset({"token_hash", "code_hash"})  # hashes of credentials, useless to the user
+BATCH = 1000  # rows read, converted and compressed at a time
 # Child tables first, so deleting works with or without cascading foreign keys.
 USER_TABLES: tuple[tuple[str, type[Base]], ...] = (
     ("analyses", Analysis),
@@ -38,25 +53,34 @@ USER_TABLES: tuple[tuple[str, type[Base]], ...] = (
     ("weekly_reports", WeeklyReport),
     ("host_rules", HostRule),
 )
+# Pairings are short-lived codes, not the user's data.
+EXPORTED = [(name, model) for name, model in reversed(USER_TABLES) if name != "pairings"]
 
 
-async def export_user(db: AsyncSession, user_id: int) -> dict[str, Any]:
-    """Everything stored about the user, JSON-safe; nobody else's rows."""
-    user = await db.get(User, user_id)
-    if user is None:
+async def write_archive(db: AsyncSession, user_id: int, target: IO[bytes]) -> None:
+    """Everything stored about the user, and nobody else's rows, as a ZIP into `target`."""
+    users = _table(User)
+    found = (await db.execute(select(*_shown(users)).where(users.c.id == user_id))).first()
+    if found is None:
         raise NotFound("no such user")
-    document: dict[str, Any] = {
-        "format": FORMAT,
-        "exported_at": utcnow().isoformat(),
-        "user": _row(user),
-    }
-    for name, model in reversed(USER_TABLES):
-        if name == "pairings":
-            continue  # short-lived codes, not the user's data
-        column = model.__table__.c.user_id
-        result = await db.execute(select(model).where(column == user_id).order_by(*_order(model)))
-        document[name] = [_row(row) for row in result.scalars()]
-    return document
+    header = {"format": FORMAT, "exported_at": utcnow().isoformat(), "user": _record(found)}
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open(DOCUMENT, "w") as entry:
+            entry.write(json.dumps(header, ensure_ascii=False)[:-1].encode())  # left open
+            for name, model in EXPORTED:
+                entry.write(f', "{name}": ['.encode())
+                first = True
+                async for rows in _batches(db, model, user_id):
+                    await asyncio.to_thread(_write_json, entry, rows, first=first)
+                    first = False
+                entry.write(b"\n]")
+            entry.write(b"}\n")
+        for name, model in EXPORTED:
+            if name in SPREADSHEETS:
+                with archive.open(f"{name}.csv", "w") as entry:
+                    entry.write(_csv_line([c.name for c in _shown(_table(model))]))
+                    async for rows in _batches(db, model, user_id):
+                        await asyncio.to_thread(_write_csv, entry, rows)
 
 
 async def forget_user(db: AsyncSession, user_id: int) -> dict[str, int]:
@@ -73,13 +97,54 @@ async def forget_user(db: AsyncSession, user_id: int) -> dict[str, int]:
     return counts
 
 
-def _order(model: type[Base]) -> list[Any]:
-    return list(inspect(model).primary_key)
+def _table(model: type[Base]) -> Table:
+    table: Table = model.__table__  # type: ignore[assignment]
+    return table
 
 
-def _row(obj: Base) -> dict[str, Any]:
-    columns = inspect(obj).mapper.column_attrs
-    return {c.key: _json(getattr(obj, c.key)) for c in columns if c.key not in SECRETS}
+def _shown(table: Table) -> list[Column[Any]]:
+    return [column for column in table.columns if column.name not in SECRETS]
+
+
+async def _batches(
+    db: AsyncSession, model: type[Base], user_id: int
+) -> AsyncIterator[Sequence[Row[Any]]]:
+    """The user's rows of the table, a batch at a time; events and sessions in time order."""
+    table = _table(model)
+    order = [table.c.started_at] if "started_at" in table.c else []
+    query = (
+        select(*_shown(table))
+        .where(table.c.user_id == user_id)
+        .order_by(*order, *table.primary_key)
+    )
+    result = await db.stream(query.execution_options(yield_per=BATCH))
+    async for rows in result.partitions():
+        yield rows
+
+
+def _write_json(entry: IO[bytes], rows: Sequence[Row[Any]], *, first: bool) -> None:
+    lines = (json.dumps(_record(row), ensure_ascii=False) for row in rows)
+    entry.write(("\n" if first else ",\n").encode() + ",\n".join(lines).encode())
+
+
+def _write_csv(entry: IO[bytes], rows: Sequence[Row[Any]]) -> None:
+    entry.write(b"".join(_csv_line([_cell(value) for value in row]) for row in rows))
+
+
+def _csv_line(values: list[Any]) -> bytes:
+    line = io.StringIO()
+    csv.writer(line).writerow(values)
+    return line.getvalue().encode()
+
+
+def _record(row: Row[Any]) -> dict[str, Any]:
+    return {key: _json(value) for key, value in row._mapping.items()}
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell: lists and objects as JSON, everything else as in the JSON document."""
+    value = _json(value)
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
 
 
 def _json(value: Any) -> Any:

@@ -23,6 +23,7 @@ SESSION_STARTED = "notify_session_started"
 REVIEW_REMINDER = "review_reminder"
 ANALYZE_REVIEW = "analyze_review"
 SEND_WEEKLY_REPORT = "send_weekly_report"
+EXPORT_DATA = "export_data"
 WAKE_CHANNEL = "qtime:queue:wake"
 
 

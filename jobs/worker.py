@@ -13,10 +13,10 @@ from bot.factory import create_bot
 from bot.notify import limit_sends
 from core.resources import Resources
 from core.settings import Settings
-from jobs import analysis, housekeeping, reconcile, reports, sessions
+from jobs import analysis, export, housekeeping, reconcile, reports, sessions
 from jobs.wakeup import WakingWorker
 
-FUNCTIONS: list[Any] = [analysis.ANALYZE, *sessions.FUNCTIONS, reports.SEND]
+FUNCTIONS: list[Any] = [analysis.ANALYZE, *sessions.FUNCTIONS, reports.SEND, export.EXPORT]
 CRON_JOBS = [
     cron(housekeeping.purge_expired_pairings, minute={7}, run_at_startup=False),
     cron(reconcile.reconcile_analyses, run_at_startup=True),  # every minute

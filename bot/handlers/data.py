@@ -1,13 +1,12 @@
-"""The user's data: /privacy, /export (a JSON document) and /forget (after a confirmation)."""
+"""The user's data: /privacy, /export (a ZIP file the worker builds) and /forget (after a
+confirmation)."""
 
 from __future__ import annotations
-
-import json
 
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message
 from arq.connections import ArqRedis
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,8 +15,8 @@ from bot.callbacks import ForgetConfirm
 from bot.identity import sender
 from bot.texts import data as texts
 from core import events_bus
-from core.export import export_user, forget_user
-from core.models import utcnow
+from core.export import forget_user
+from core.queue import EXPORT_DATA, enqueue
 from core.users import get_by_telegram_id
 
 router = Router(name="data")
@@ -29,15 +28,11 @@ async def privacy(message: Message) -> None:
 
 
 @router.message(Command("export"))
-async def export(message: Message, db: AsyncSession) -> None:
+async def export(message: Message, db: AsyncSession, queue: ArqRedis) -> None:
     user = await sender(db, message)
-    document = await export_user(db, user.id)
     await db.commit()
-    body = json.dumps(document, ensure_ascii=False, indent=2).encode()
-    name = f"qtime-export-{utcnow():%Y-%m-%d}.json"
-    await message.answer_document(
-        BufferedInputFile(body, filename=name), caption=texts.EXPORT_CAPTION
-    )
+    queued = await enqueue(queue, EXPORT_DATA, user.id, job_id=f"export:{user.id}")
+    await message.answer(texts.EXPORT_PREPARING if queued else texts.EXPORT_UNAVAILABLE)
 
 
 @router.message(Command("forget"))

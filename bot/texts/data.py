@@ -17,7 +17,16 @@ PRIVACY = (
     "never your name.\n\n"
     "/export downloads all of it. /forget deletes all of it."
 )
-EXPORT_CAPTION = "📦 All your Quality Time data."
+EXPORT_PREPARING = "📦 Preparing your data; the file follows in a moment."
+EXPORT_UNAVAILABLE = "📦 The export cannot start right now. Please try again in a minute."
+EXPORT_CAPTION = (
+    "📦 All your Quality Time data: everything in qtime-export.json, and your sessions and "
+    "browser activity again as CSV files for a spreadsheet."
+)
+EXPORT_TOO_LARGE = (
+    "📦 Your export is {mb} MB, more than Telegram lets a bot send (50 MB). "
+    "Please write to the operator of this bot for a copy."
+)
 FORGET_CONFIRM = (
     "🗑 Delete <b>everything</b> Quality Time stores about you: sessions, browser activity, "
     "reviews, analyses, reports, devices and settings? This cannot be undone."

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
+import zipfile
 
 import pytest
 from redis.asyncio import Redis
@@ -21,6 +24,7 @@ from tests.bot.conftest import (
     add_events,
     fill_form,
     last_session,
+    run_jobs,
     times_up,
     user_of,
 )
@@ -43,10 +47,17 @@ async def test_export_has_the_users_data_and_nobody_elses(
     bob = Chat(fake_telegram, fake_telegram.add_user("Bob"))
     await reviewed_session(ann, db_of, redis, polling_bot, "annwork")
     await reviewed_session(bob, db_of, redis, polling_bot, "bobwork")
-    await ann.say("/export", "All your Quality Time data")
-    document = fake_telegram.last_bot_message(ann.user).document  # type: ignore[union-attr]
-    assert document is not None and document.filename and document.filename.endswith(".json")
-    exported = json.loads(document.data)
+    await ann.say("/export", "Preparing your data")
+    await run_jobs(polling_bot.settings, redis)
+    sent = await fake_telegram.wait_for_text(ann.user, "All your Quality Time data")
+    document = sent.document
+    assert document is not None and document.filename and document.filename.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(document.data)) as archive:
+        assert sorted(archive.namelist()) == ["events.csv", "qtime-export.json", "sessions.csv"]
+        exported = json.loads(archive.read("qtime-export.json"))
+        sessions = list(csv.DictReader(io.StringIO(archive.read("sessions.csv").decode())))
+        events = list(csv.DictReader(io.StringIO(archive.read("events.csv").decode())))
+        everything = b"".join(archive.read(name) for name in archive.namelist()).decode()
     ann_id = (await user_of(db_of, ann.user.id)).id
     assert exported["user"]["telegram_id"] == ann.user.id
     assert [s["goal"] for s in exported["sessions"]] == ["annwork"]
@@ -54,7 +65,11 @@ async def test_export_has_the_users_data_and_nobody_elses(
     assert len(exported["reviews"]) == 1 and len(exported["analyses"]) == 1
     for kind in ("sessions", "events", "reviews", "analyses", "devices", "host_rules"):
         assert all(row["user_id"] == ann_id for row in exported[kind])
-    assert "bobwork" not in document.data.decode() and "token_hash" not in document.data.decode()
+    assert [(s["goal"], s["started_at"]) for s in sessions] == [
+        (s["goal"], s["started_at"]) for s in exported["sessions"]
+    ]
+    assert [e["host"] for e in events] == ["annwork.example.org"]
+    assert "bobwork" not in everything and "token_hash" not in everything
 
 
 async def test_forget_deletes_everything_after_confirmation(

@@ -1,0 +1,70 @@
+"""`export_data`: the user's data as a ZIP archive, built here and sent as a document.
+
+The archive is written to a temporary file (`core.export` streams the rows into it), so
+a long history costs disk, not memory, and the bot stays free for everyone else. Pressing
+/export again while one is under way adds nothing: the job id is the user's
+(`export:<user id>`).
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from typing import Any
+
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import SendDocument
+from aiogram.types import FSInputFile
+from arq import Retry
+from arq.worker import func
+
+from bot.notify import Notifier
+from bot.texts import data as texts
+from core.db import create_reader_sessionmaker
+from core.errors import NotFound
+from core.export import write_archive
+from core.models import User, utcnow
+from core.queue import EXPORT_DATA
+from core.resources import Resources
+
+log = logging.getLogger(__name__)
+
+UPLOAD_LIMIT = 50 * 1024 * 1024  # the most a bot may send as a document
+RETRY_SECONDS = 15
+JOB_TIMEOUT = 600
+
+
+async def export_data(ctx: dict[str, Any], user_id: int) -> str:
+    resources: Resources = ctx["resources"]
+    notifier = Notifier(ctx["bot"], resources.sessionmaker)
+    with tempfile.NamedTemporaryFile(prefix="qtime-export-", suffix=".zip") as archive:
+        async with create_reader_sessionmaker(resources.engine)() as db:
+            user = await db.get(User, user_id)
+            if user is None:
+                return "forgotten"
+            chat_id = user.chat_id
+            try:
+                await write_archive(db, user_id, archive)
+            except NotFound:
+                return "forgotten"
+        archive.flush()
+        size = archive.tell()
+        if size > UPLOAD_LIMIT:
+            log.warning("export too large to send", extra={"user_id": user_id, "bytes": size})
+            await notifier.send_text(chat_id, texts.EXPORT_TOO_LARGE.format(mb=size >> 20))
+            return "too large"
+        name = f"qtime-export-{utcnow():%Y-%m-%d}.zip"
+        document = FSInputFile(archive.name, filename=name)
+        try:
+            await notifier.deliver(
+                chat_id,
+                SendDocument(chat_id=chat_id, document=document, caption=texts.EXPORT_CAPTION),
+            )
+        except TelegramRetryAfter as exc:
+            raise Retry(defer=exc.retry_after) from None
+        except (TelegramNetworkError, TelegramServerError):
+            raise Retry(defer=RETRY_SECONDS * ctx.get("job_try", 1)) from None
+    return "sent"
+
+
+EXPORT = func(export_data, name=EXPORT_DATA, timeout=JOB_TIMEOUT, keep_result=0, max_tries=5)

@@ -69,13 +69,19 @@ class WakingWorker(Worker):
             woken.cancel()
 
     async def _listen(self) -> None:
+        lost = False
         while True:
             try:
                 async with self.pool.pubsub() as pubsub:
                     await pubsub.subscribe(WAKE_CHANNEL)
                     self._woken.set()  # anything enqueued while we were not listening
+                    if lost:
+                        log.info("wake-ups back")
+                        lost = False
                     async for _ in pubsub.listen():
                         self._woken.set()
             except (RedisError, OSError) as exc:
-                log.warning("wake-ups unavailable", extra={"error": type(exc).__name__})
+                if not lost:  # once per outage, not at every attempt
+                    log.warning("wake-ups unavailable", extra={"error": type(exc).__name__})
+                    lost = True
             await asyncio.sleep(RESUBSCRIBE_DELAY)

@@ -96,6 +96,25 @@ async def test_a_job_starts_at_once_though_the_worker_polls_only_every_minute(
             assert started - enqueued < 1.0
 
 
+async def test_wake_ups_resume_after_their_connection_drops(
+    worker_settings: Settings, redis: Redis, pool: ArqRedis
+) -> None:
+    probe = Probe()
+    async with running_worker(worker_settings, redis, probe, idle_poll=60):
+        database = int(redis.connection_pool.connection_kwargs.get("db", 0))
+        subscribers = [
+            client["id"]
+            for client in await redis.client_list()
+            if "P" in client["flags"] and int(client["db"]) == database
+        ]
+        assert len(subscribers) == 1  # the worker's
+        await redis.client_kill_filter(_id=subscribers[0])
+        await asyncio.sleep(1.5)  # the worker notices and subscribes again
+        enqueued = time.monotonic()
+        assert await enqueue(pool, RAN, "after", job_id="probe:after")
+        assert await probe.wait_for("after", timeout=5) - enqueued < 1.0
+
+
 async def test_jobs_nobody_announced_still_run_at_the_next_idle_poll(
     worker_settings: Settings, redis: Redis, pool: ArqRedis
 ) -> None:

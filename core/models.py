@@ -134,7 +134,6 @@ class ReportStatus(StrEnum):
     sending = "sending"  # a message of it is on its way; a crash here means "maybe sent"
     sent = "sent"
     failed = "failed"
-    skipped = "skipped"  # a quiet week after a quiet week whose note went out: nothing sent
 
 
 def _user_fk() -> Mapped[int]:

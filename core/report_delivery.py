@@ -7,9 +7,6 @@ creates it before the job is queued, and the job reads it before every message.
                               │  ╰──release_part──▶ pending   (surely not delivered)
                               ╰── found by a re-run ──▶ failed (maybe delivered)
 
-A quiet week (no sessions) gets one gentle note; the quiet weeks right after it are
-`skipped`, until a week with sessions starts the count again.
-
 Telegram has no idempotency key, so a send whose outcome is unknown (the worker died
 mid-send, the request timed out) is never repeated: a report may, rarely, be lost,
 but never arrives twice.
@@ -147,16 +144,6 @@ async def open_delivery(db: AsyncSession, user_id: int, iso_week: str) -> Delive
     return Delivery(row.id, user.id, user.chat_id, week, len(row.message_ids), stop)
 
 
-async def reported(db: AsyncSession, user_id: int, week: Week) -> bool:
-    """Whether the user's report of `week` reached them, or was skipped as quiet."""
-    status = await db.scalar(
-        select(WeeklyReport.status).where(
-            WeeklyReport.user_id == user_id, WeeklyReport.iso_week == week.label
-        )
-    )
-    return status in (ReportStatus.sent, ReportStatus.skipped)
-
-
 async def claim_part(db: AsyncSession, report_id: int) -> bool:
     """Mark a message as on its way; False when another run holds the report."""
     result = await db.execute(
@@ -186,10 +173,6 @@ async def release_part(db: AsyncSession, report_id: int) -> None:
 
 async def fail(db: AsyncSession, report_id: int) -> None:
     await _set_status(db, report_id, ReportStatus.failed)
-
-
-async def skip(db: AsyncSession, report_id: int) -> None:
-    await _set_status(db, report_id, ReportStatus.skipped)
 
 
 async def _set_status(db: AsyncSession, report_id: int, status: ReportStatus) -> None:

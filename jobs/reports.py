@@ -93,22 +93,13 @@ async def send_weekly_report(ctx: dict[str, Any], user_id: int, iso_week: str) -
     try:
         async with create_reader_sessionmaker(resources.engine)() as db:
             delivery = await report_delivery.open_delivery(db, user_id, iso_week)
-            report, quiet_again = None, False
+            report = None
             if delivery is not None and delivery.stop is None:
                 report = await build_report(db, user_id, delivery.week)
-                quiet_again = (
-                    report.stats.empty
-                    and report.previous.empty
-                    and await report_delivery.reported(db, user_id, delivery.week.previous())
-                )
         if delivery is None:
             return "nothing to do"
         if report is None:
             return await _give_up(resources.sessionmaker, delivery, delivery.stop or "stopped")
-        if quiet_again:  # one gentle note per quiet spell, not one every week
-            async with transaction(resources.sessionmaker) as db:
-                await report_delivery.skip(db, delivery.report_id)
-            return "quiet again"
         sends = report_messages(report, delivery.chat_id)
         notifier = Notifier(ctx["bot"], resources.sessionmaker)
         for index in range(delivery.sent_parts, len(sends)):

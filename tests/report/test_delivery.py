@@ -13,7 +13,7 @@ from core.settings import Settings
 from core.users import upsert_telegram_user
 from jobs.reports import job_id
 from tests.fakes.telegram import FakeTelegram
-from tests.report.conftest import Plan, add_session, make_user, reports_of, run_workers, tick
+from tests.report.conftest import make_user, reports_of, run_workers, tick
 
 MONDAY = datetime(2026, 3, 30, 9, 0, tzinfo=UTC)
 ALICE = 501
@@ -106,38 +106,3 @@ async def test_flood_control_longer_than_the_retries_defers_the_job(
     assert row.status == ReportStatus.sent
     assert len(fake_telegram.bot_messages(ALICE)) == 1
     assert [c.status for c in fake_telegram.calls_of("sendMessage")] == [429] * 5 + [200]
-
-
-async def test_one_gentle_note_per_quiet_spell(
-    resources: Resources, report_settings: Settings, fake_telegram: FakeTelegram
-) -> None:
-    """A week without sessions gets a note; the quiet weeks right after it get nothing, and
-    the first quiet week after a busy one gets its note again."""
-    user_id = await one_user(resources, fake_telegram)
-
-    async def report_after(weeks: int) -> list[str]:
-        """What reaches the chat on the report Monday `weeks` after the first."""
-        before = len(fake_telegram.bot_messages(ALICE))
-        await tick(resources, MONDAY + timedelta(weeks=weeks))
-        await run_workers(report_settings)
-        return [m.content for m in fake_telegram.bot_messages(ALICE)[before:]]
-
-    quiet = "No focus sessions this week"
-    assert quiet in (await report_after(0))[0]
-    assert await report_after(1) == []
-    assert await report_after(2) == []
-    async with resources.sessionmaker() as db:
-        user = await db.get(User, user_id)
-        assert user is not None
-        start = MONDAY + timedelta(weeks=2, days=1)
-        await add_session(db, user, Plan(start, 30, [("github.com", 25, False)]))
-        await db.commit()
-    busy = await report_after(3)
-    assert busy and quiet not in busy[0]
-    assert quiet in (await report_after(4))[0]
-
-    rows = sorted(await reports_of(resources), key=lambda row: row.iso_week)
-    assert [row.status for row in rows] == [
-        ReportStatus.sent, ReportStatus.skipped, ReportStatus.skipped,
-        ReportStatus.sent, ReportStatus.sent,
-    ]  # fmt: skip

@@ -1,19 +1,15 @@
-"""A user's data: all of it as a ZIP archive, or deleted for good.
+"""A user's data: all of it as one JSON document, or deleted for good.
 
-The archive holds everything in `qtime-export.json`, and the sessions and browser events
-again as CSV files for a spreadsheet. Rows are read in batches from a server-side cursor
-and compressed batch by batch off the event loop, into a file the caller provides, so
+The document is written into a file the caller provides, a row per line: rows are read
+in batches from a server-side cursor and encoded batch by batch off the event loop, so
 neither memory nor the loop feels a long history.
 """
 
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import json
 import uuid
-import zipfile
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from enum import Enum
@@ -38,10 +34,8 @@ from core.models import (
 )
 
 FORMAT = "qtime-export/1"
-DOCUMENT = "qtime-export.json"
-SPREADSHEETS = ("sessions", "events")  # also written as <name>.csv
 SECRETS = frozenset({"token_hash", "code_hash"})  # hashes of credentials, useless to the user
-BATCH = 1000  # rows read, converted and compressed at a time
+BATCH = 1000  # rows read and encoded at a time
 # Child tables first, so deleting works with or without cascading foreign keys.
 USER_TABLES: tuple[tuple[str, type[Base]], ...] = (
     ("analyses", Analysis),
@@ -57,30 +51,22 @@ USER_TABLES: tuple[tuple[str, type[Base]], ...] = (
 EXPORTED = [(name, model) for name, model in reversed(USER_TABLES) if name != "pairings"]
 
 
-async def write_archive(db: AsyncSession, user_id: int, target: IO[bytes]) -> None:
-    """Everything stored about the user, and nobody else's rows, as a ZIP into `target`."""
+async def write_document(db: AsyncSession, user_id: int, target: IO[bytes]) -> None:
+    """Everything stored about the user, and nobody else's rows, as JSON into `target`."""
     users = _table(User)
     found = (await db.execute(select(*_shown(users)).where(users.c.id == user_id))).first()
     if found is None:
         raise NotFound("no such user")
     header = {"format": FORMAT, "exported_at": utcnow().isoformat(), "user": _record(found)}
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open(DOCUMENT, "w") as entry:
-            entry.write(json.dumps(header, ensure_ascii=False)[:-1].encode())  # left open
-            for name, model in EXPORTED:
-                entry.write(f', "{name}": ['.encode())
-                first = True
-                async for rows in _batches(db, model, user_id):
-                    await asyncio.to_thread(_write_json, entry, rows, first=first)
-                    first = False
-                entry.write(b"\n]")
-            entry.write(b"}\n")
-        for name, model in EXPORTED:
-            if name in SPREADSHEETS:
-                with archive.open(f"{name}.csv", "w") as entry:
-                    entry.write(_csv_line([c.name for c in _shown(_table(model))]))
-                    async for rows in _batches(db, model, user_id):
-                        await asyncio.to_thread(_write_csv, entry, rows)
+    target.write(json.dumps(header, ensure_ascii=False)[:-1].encode())  # the object stays open
+    for name, model in EXPORTED:
+        target.write(f',\n"{name}": ['.encode())
+        first = True
+        async for rows in _batches(db, model, user_id):
+            await asyncio.to_thread(_write_rows, target, rows, first=first)
+            first = False
+        target.write(b"\n]")
+    target.write(b"}\n")
 
 
 async def forget_user(db: AsyncSession, user_id: int) -> dict[str, int]:
@@ -122,29 +108,13 @@ async def _batches(
         yield rows
 
 
-def _write_json(entry: IO[bytes], rows: Sequence[Row[Any]], *, first: bool) -> None:
-    lines = (json.dumps(_record(row), ensure_ascii=False) for row in rows)
-    entry.write(("\n" if first else ",\n").encode() + ",\n".join(lines).encode())
-
-
-def _write_csv(entry: IO[bytes], rows: Sequence[Row[Any]]) -> None:
-    entry.write(b"".join(_csv_line([_cell(value) for value in row]) for row in rows))
-
-
-def _csv_line(values: list[Any]) -> bytes:
-    line = io.StringIO()
-    csv.writer(line).writerow(values)
-    return line.getvalue().encode()
+def _write_rows(target: IO[bytes], rows: Sequence[Row[Any]], *, first: bool) -> None:
+    lines = ",\n".join(json.dumps(_record(row), ensure_ascii=False) for row in rows)
+    target.write(("\n" if first else ",\n").encode() + lines.encode())
 
 
 def _record(row: Row[Any]) -> dict[str, Any]:
     return {key: _json(value) for key, value in row._mapping.items()}
-
-
-def _cell(value: Any) -> Any:
-    """A CSV cell: lists and objects as JSON, everything else as in the JSON document."""
-    value = _json(value)
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value
 
 
 def _json(value: Any) -> Any:

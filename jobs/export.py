@@ -1,16 +1,19 @@
-"""`export_data`: the user's data as a ZIP archive, built here and sent as a document.
+"""`export_data`: the user's data as one JSON document, written here and sent as a file.
 
-The archive is written to a temporary file (`core.export` streams the rows into it), so
-a long history costs disk, not memory, and the bot stays free for everyone else. Pressing
-/export again while one is under way adds nothing: the job id is the user's
-(`export:<user id>`).
+The document is written to a temporary file (`core.export` streams the rows into it), so
+a long history costs disk, not memory, and the bot stays free for everyone else. A
+document over Telegram's 50 MB for bots goes out gzipped. Pressing /export again while
+one is under way adds nothing: the job id is the user's (`export:<user id>`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import gzip
 import logging
+import shutil
 import tempfile
-from typing import Any
+from typing import IO, Any
 
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import SendDocument
@@ -22,7 +25,7 @@ from bot.notify import Notifier
 from bot.texts import data as texts
 from core.db import create_reader_sessionmaker
 from core.errors import NotFound
-from core.export import write_archive
+from core.export import write_document
 from core.models import User, utcnow
 from core.queue import EXPORT_DATA
 from core.resources import Resources
@@ -38,35 +41,48 @@ JOB_TIMEOUT = 120
 
 async def export_data(ctx: dict[str, Any], user_id: int) -> str:
     resources: Resources = ctx["resources"]
-    notifier = Notifier(ctx["bot"], resources.sessionmaker)
-    with tempfile.NamedTemporaryFile(prefix="qtime-export-", suffix=".zip") as archive:
+    with (
+        tempfile.NamedTemporaryFile(prefix="qtime-export-", suffix=".json") as document,
+        tempfile.NamedTemporaryFile(prefix="qtime-export-", suffix=".json.gz") as packed,
+    ):
         async with create_reader_sessionmaker(resources.engine)() as db:
             user = await db.get(User, user_id)
             if user is None:
                 return "forgotten"
             chat_id = user.chat_id
             try:
-                await write_archive(db, user_id, archive)
+                await write_document(db, user_id, document)
             except NotFound:
                 return "forgotten"
-        archive.flush()
-        size = archive.tell()
-        if size > UPLOAD_LIMIT:
-            log.warning("export too large to send", extra={"user_id": user_id, "bytes": size})
-            await notifier.send_text(chat_id, texts.EXPORT_TOO_LARGE.format(mb=size >> 20))
+        name = f"qtime-export-{utcnow():%Y-%m-%d}.json"
+        sent: IO[bytes] = document
+        if document.tell() > UPLOAD_LIMIT:
+            await asyncio.to_thread(_gzip, document, packed)
+            name, sent = name + ".gz", packed
+        notifier = Notifier(ctx["bot"], resources.sessionmaker)
+        if sent.tell() > UPLOAD_LIMIT:
+            log.warning("export too large to send", extra={"user_id": user_id})
+            await notifier.send_text(chat_id, texts.EXPORT_TOO_LARGE)
             return "too large"
-        name = f"qtime-export-{utcnow():%Y-%m-%d}.zip"
-        document = FSInputFile(archive.name, filename=name)
+        sent.flush()
+        method = SendDocument(
+            chat_id=chat_id,
+            document=FSInputFile(sent.name, filename=name),
+            caption=texts.EXPORT_CAPTION,
+        )
         try:
-            await notifier.deliver(
-                chat_id,
-                SendDocument(chat_id=chat_id, document=document, caption=texts.EXPORT_CAPTION),
-            )
+            await notifier.deliver(chat_id, method)
         except TelegramRetryAfter as exc:
             raise Retry(defer=exc.retry_after) from None
         except (TelegramNetworkError, TelegramServerError):
             raise Retry(defer=RETRY_SECONDS * ctx.get("job_try", 1)) from None
     return "sent"
+
+
+def _gzip(source: IO[bytes], target: IO[bytes]) -> None:
+    source.seek(0)
+    with gzip.GzipFile(fileobj=target, mode="wb") as packed:
+        shutil.copyfileobj(source, packed)
 
 
 EXPORT = func(export_data, name=EXPORT_DATA, timeout=JOB_TIMEOUT, keep_result=0, max_tries=5)

@@ -1,4 +1,4 @@
-"""The user's data: /privacy, /export (a ZIP file the worker builds) and /forget (after a
+"""The user's data: /privacy, /export (a JSON document the worker writes) and /forget (after a
 confirmation)."""
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ HELP = (
     "/devices — linked browsers, and revoking them\n\n"
     "<b>You and your data</b>\n"
     "/settings — time zone, weekly report, titles, AI, host categories\n"
-    "/export — all your data as a ZIP file (JSON and CSV)\n"
+    "/export — all your data as a JSON file\n"
     "/forget — delete everything\n"
     "/privacy — what is stored and what the AI sees\n"
     "/help — this list"

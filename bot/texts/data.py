@@ -19,13 +19,10 @@ PRIVACY = (
 )
 EXPORT_PREPARING = "📦 Preparing your data; the file follows in a moment."
 EXPORT_UNAVAILABLE = "📦 The export cannot start right now. Please try again in a minute."
-EXPORT_CAPTION = (
-    "📦 All your Quality Time data: everything in qtime-export.json, and your sessions and "
-    "browser activity again as CSV files for a spreadsheet."
-)
+EXPORT_CAPTION = "📦 All your Quality Time data."
 EXPORT_TOO_LARGE = (
-    "📦 Your export is {mb} MB, more than Telegram lets a bot send (50 MB). "
-    "Please write to the operator of this bot for a copy."
+    "📦 Your data is more than Telegram lets a bot send (50 MB), even compressed. "
+    "Please ask the operator of this bot for a copy."
 )
 FORGET_CONFIRM = (
     "🗑 Delete <b>everything</b> Quality Time stores about you: sessions, browser activity, "

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
+import gzip
 import json
-import zipfile
 
 import pytest
 from redis.asyncio import Redis
@@ -18,6 +16,7 @@ from core import events_bus
 from core.db import SessionMaker, transaction
 from core.models import ActivityEvent, Analysis, Device, FocusSession, Review, User
 from core.pairing import create_pairing
+from jobs import export as export_job
 from tests.bot.conftest import (
     Chat,
     PollingBot,
@@ -40,6 +39,16 @@ async def reviewed_session(
     await chat.press(summary, "Submit ✓", "Analysing")
 
 
+async def exported(chat: Chat, bot: PollingBot, redis: Redis) -> tuple[str, bytes]:
+    """/export, the worker's turn, and the file that arrives: its name and content."""
+    await chat.say("/export", "Preparing your data")
+    await run_jobs(bot.settings, redis)
+    sent = await chat.fake.wait_for_text(chat.user, "All your Quality Time data")
+    document = sent.document
+    assert document is not None and document.filename
+    return document.filename, document.data
+
+
 async def test_export_has_the_users_data_and_nobody_elses(
     polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
 ) -> None:
@@ -47,29 +56,33 @@ async def test_export_has_the_users_data_and_nobody_elses(
     bob = Chat(fake_telegram, fake_telegram.add_user("Bob"))
     await reviewed_session(ann, db_of, redis, polling_bot, "annwork")
     await reviewed_session(bob, db_of, redis, polling_bot, "bobwork")
-    await ann.say("/export", "Preparing your data")
-    await run_jobs(polling_bot.settings, redis)
-    sent = await fake_telegram.wait_for_text(ann.user, "All your Quality Time data")
-    document = sent.document
-    assert document is not None and document.filename and document.filename.endswith(".zip")
-    with zipfile.ZipFile(io.BytesIO(document.data)) as archive:
-        assert sorted(archive.namelist()) == ["events.csv", "qtime-export.json", "sessions.csv"]
-        exported = json.loads(archive.read("qtime-export.json"))
-        sessions = list(csv.DictReader(io.StringIO(archive.read("sessions.csv").decode())))
-        events = list(csv.DictReader(io.StringIO(archive.read("events.csv").decode())))
-        everything = b"".join(archive.read(name) for name in archive.namelist()).decode()
+    name, data = await exported(ann, polling_bot, redis)
+    assert name.endswith(".json")
+    exported_data = json.loads(data)
     ann_id = (await user_of(db_of, ann.user.id)).id
-    assert exported["user"]["telegram_id"] == ann.user.id
-    assert [s["goal"] for s in exported["sessions"]] == ["annwork"]
-    assert [e["host"] for e in exported["events"]] == ["annwork.example.org"]
-    assert len(exported["reviews"]) == 1 and len(exported["analyses"]) == 1
+    assert exported_data["user"]["telegram_id"] == ann.user.id
+    assert [s["goal"] for s in exported_data["sessions"]] == ["annwork"]
+    assert [e["host"] for e in exported_data["events"]] == ["annwork.example.org"]
+    assert len(exported_data["reviews"]) == 1 and len(exported_data["analyses"]) == 1
     for kind in ("sessions", "events", "reviews", "analyses", "devices", "host_rules"):
-        assert all(row["user_id"] == ann_id for row in exported[kind])
-    assert [(s["goal"], s["started_at"]) for s in sessions] == [
-        (s["goal"], s["started_at"]) for s in exported["sessions"]
-    ]
-    assert [e["host"] for e in events] == ["annwork.example.org"]
-    assert "bobwork" not in everything and "token_hash" not in everything
+        assert all(row["user_id"] == ann_id for row in exported_data[kind])
+    assert "bobwork" not in data.decode() and "token_hash" not in data.decode()
+
+
+async def test_an_export_too_large_for_telegram_arrives_gzipped(
+    polling_bot: PollingBot,
+    fake_telegram: FakeTelegram,
+    redis: Redis,
+    db_of: SessionMaker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    await reviewed_session(ann, db_of, redis, polling_bot, "annwork")
+    _, plain = await exported(ann, polling_bot, redis)
+    monkeypatch.setattr(export_job, "UPLOAD_LIMIT", len(plain) // 2)  # as 50 MB would be
+    name, packed = await exported(ann, polling_bot, redis)
+    assert name.endswith(".json.gz") and len(packed) < len(plain) // 2
+    assert json.loads(gzip.decompress(packed))["sessions"] == json.loads(plain)["sessions"]
 
 
 async def test_forget_deletes_everything_after_confirmation(

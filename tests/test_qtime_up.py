@@ -1,9 +1,11 @@
-"""`qtime up` end to end: one command on embedded defaults answers /start in Telegram."""
+"""`qtime up` end to end: one command on embedded defaults answers /start in Telegram, and its
+worker runs the jobs the chat asks for."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -90,6 +92,10 @@ async def test_start_is_answered_and_the_user_is_stored(
     rows = await fake_telegram.wait_until(lambda: _user_rows(tmp_path / "data"), timeout=10)
     assert rows == [(alice.id, "Alice")]
     assert fake_telegram.calls_of("setMyCommands"), "the command menu is set at start-up"
+    fake_telegram.send_message(alice, "/export")  # a job: the worker runs here too
+    exported = await fake_telegram.wait_for_text(alice, "All your Quality Time data", timeout=30)
+    assert exported.document is not None
+    assert json.loads(exported.document.data)["user"]["telegram_id"] == alice.id
 
     process.send_signal(signal.SIGINT)
     assert await asyncio.wait_for(process.wait(), 30) == 0

@@ -1,4 +1,4 @@
-"""Units of work for the bot's busiest database steps (opening and submitting a review).
+"""Units of work for the busiest database steps: the bot's review form, the analysis job.
 
 A unit is a synchronous function of a `Session`, run in one transaction. On SQLite it runs
 in `core.writer`'s one writer thread: one thread hop per unit instead of aiosqlite's hops

@@ -3,9 +3,9 @@
 arq starts jobs only when it polls, so a short poll delay buys latency with one Redis
 command per poll: at 10 ms, 100 commands a second on an idle worker, which pay-per-request
 Redis bills by. Every enqueue that is due now also publishes on `core.queue.WAKE_CHANNEL`
-(`core.queue.enqueue`); this worker polls at once when it hears one, when one of its
-jobs ends, and otherwise every `IDLE_POLL` seconds, for deferred
-jobs, crons and any wake missed while Redis was away.
+(`core.queue.enqueue`); this worker polls at once when it hears one or when one of its
+jobs ends, and otherwise every `IDLE_POLL` seconds, for deferred jobs, crons and any
+wake-up missed while Redis was away.
 """
 
 from __future__ import annotations

@@ -31,8 +31,9 @@ async def privacy(message: Message) -> None:
 async def export(message: Message, db: AsyncSession, queue: ArqRedis) -> None:
     user = await sender(db, message)
     await db.commit()
-    queued = await enqueue(queue, EXPORT_DATA, user.id, job_id=f"export:{user.id}")
-    await message.answer(texts.EXPORT_PREPARING if queued else texts.EXPORT_UNAVAILABLE)
+    preparing = await message.answer(texts.EXPORT_PREPARING)  # before the file can overtake it
+    if not await enqueue(queue, EXPORT_DATA, user.id, job_id=f"export:{user.id}"):
+        await preparing.edit_text(texts.EXPORT_UNAVAILABLE)
 
 
 @router.message(Command("forget"))

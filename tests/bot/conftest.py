@@ -231,6 +231,14 @@ async def add_events(
             start = end
 
 
+async def queued(redis: Redis, pattern: str) -> None:
+    """Wait until a job matching `pattern` (`arq:job:analyze:*`) is queued: a handler may
+    queue it just after its answer reached the chat."""
+    async with asyncio.timeout(5):
+        while not await redis.keys(pattern):
+            await asyncio.sleep(0.01)
+
+
 async def run_jobs(settings: Settings, redis: Redis) -> Worker:
     """Run the jobs due now with a burst worker, crons left out (deferred ones stay queued)."""
     due = await redis.zcount("arq:queue", "-inf", int(utcnow().timestamp() * 1000))

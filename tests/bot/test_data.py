@@ -23,6 +23,7 @@ from tests.bot.conftest import (
     add_events,
     fill_form,
     last_session,
+    queued,
     run_jobs,
     times_up,
     user_of,
@@ -42,6 +43,7 @@ async def reviewed_session(
 async def exported(chat: Chat, bot: PollingBot, redis: Redis) -> tuple[str, bytes]:
     """/export, the worker's turn, and the file that arrives: its name and content."""
     await chat.say("/export", "Preparing your data")
+    await queued(redis, "arq:job:export:*")
     await run_jobs(bot.settings, redis)
     sent = await chat.fake.wait_for_text(chat.user, "All your Quality Time data")
     document = sent.document

@@ -5,7 +5,6 @@ Once with the local analyser, once with `openai` pointed at the stub OpenAI serv
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 
 import pytest
@@ -20,6 +19,7 @@ from tests.bot.conftest import (
     fill_form,
     last_session,
     no_errors,
+    queued,
     run_jobs,
     times_up,
 )
@@ -31,12 +31,6 @@ ADVICE = [
     "Keep github.com in the only open window while you write.",
     "Write down the first paragraph of chapter 2 before the timer starts.",
 ]
-
-
-async def queued(redis: Redis, pattern: str) -> None:
-    async with asyncio.timeout(5):
-        while not await redis.keys(pattern):
-            await asyncio.sleep(0.01)
 
 
 @pytest.fixture(params=["local", "openai"])

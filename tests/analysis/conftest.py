@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from core.db import transaction
 from core.models import (
-    ActivityEvent,
     Analysis,
     FocusSession,
     Review,
@@ -31,11 +30,12 @@ from core.queue import ANALYZE_REVIEW, enqueue
 from core.resources import Resources
 from core.settings import Settings
 from jobs.worker import build_worker
+from tests import factories as factory
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_models import FakeMessage, FakeUser
 
 ANALYSING = "🧠 Analysing your session…"
-Event = tuple[str, float, float] | tuple[str, float, float, dict[str, Any]]
+Event = factory.Span
 
 
 @dataclass
@@ -91,7 +91,7 @@ class Harness:
             )
             db.add(session)
             await db.flush()
-            db.add_all(_events(user.id, session.id, start, events))
+            db.add_all(factory.events(user.id, session.id, start, events))
             review = Review(
                 session_id=session.id, user_id=user.id, goal_result=goal_result,
                 self_quality=quality, self_distraction=distraction, note=note,
@@ -134,22 +134,6 @@ class Harness:
         if self._bot is not None:
             await self._bot.session.close()
         await self.resources.close()
-
-
-def _events(
-    user_id: int, session_id: int, start: datetime, events: Sequence[Event]
-) -> list[ActivityEvent]:
-    import uuid
-
-    rows = []
-    for host, begin, end, *extra in events:
-        options: dict[str, Any] = extra[0] if extra else {}
-        rows.append(ActivityEvent(
-            id=uuid.uuid4(), user_id=user_id, session_id=session_id, host=host,
-            started_at=start + timedelta(minutes=begin), ended_at=start + timedelta(minutes=end),
-            **options,
-        ))  # fmt: skip
-    return rows
 
 
 MakeHarness = Callable[..., Awaitable[Harness]]

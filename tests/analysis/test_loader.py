@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.metrics_loader import load_metrics
-from core.models import ActivityEvent, Category, FocusSession, HostRule, User
+from core.models import Category, FocusSession, HostRule, User
+from tests import factories as factory
 from tests.analysis.test_metrics import T0, at
 
 
@@ -25,18 +25,8 @@ async def add_session(
     )  # fmt: skip
     db.add(session)
     await db.flush()
-    db.add_all(
-        ActivityEvent(
-            id=uuid.uuid4(),
-            user_id=user.id,
-            session_id=session.id,
-            host=host,
-            title=title,
-            started_at=at(start),
-            ended_at=at(end),
-        )  # fmt: skip
-        for host, start, end, title in events
-    )
+    spans = [(host, start, end, {"title": title}) for host, start, end, title in events]
+    db.add_all(factory.events(user.id, session.id, T0, spans))
     return session
 
 

@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,10 +17,11 @@ from redis.asyncio import Redis
 from sqlalchemy import select, update
 
 from core.db import SessionMaker, create_engine, create_sessionmaker, transaction
-from core.models import ActivityEvent, FocusSession, User, utcnow
+from core.models import FocusSession, User, utcnow
 from core.settings import Settings
 from jobs.worker import build_worker
 from qtime.run import run_bot
+from tests import factories as factory
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_models import FakeMessage, FakeUser
 from tracker_api.app import create_app
@@ -212,23 +213,13 @@ async def add_events(
     sessionmaker: SessionMaker, session: FocusSession, minutes_by_host: dict[str, float]
 ) -> None:
     """Browser activity inside the session, one event per host, back to back."""
-    import uuid
-
-    start: datetime = session.started_at
+    pieces = [(host, minutes, {}) for host, minutes in minutes_by_host.items()]
     async with transaction(sessionmaker) as db:
-        for host, minutes in minutes_by_host.items():
-            end = start + timedelta(minutes=minutes)
-            db.add(
-                ActivityEvent(
-                    id=uuid.uuid4(),
-                    user_id=session.user_id,
-                    session_id=session.id,
-                    host=host,
-                    started_at=start,
-                    ended_at=end,
-                )
+        db.add_all(
+            factory.events(
+                session.user_id, session.id, session.started_at, factory.back_to_back(pieces)
             )
-            start = end
+        )
 
 
 async def queued(redis: Redis, pattern: str) -> None:

@@ -4,15 +4,14 @@ and Redis gone at Submit."""
 from __future__ import annotations
 
 import asyncio
-import uuid
-from datetime import timedelta
 
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
 from core.db import SessionMaker, transaction
-from core.models import ActivityEvent, Analysis, Review
+from core.models import Analysis, Review
 from core.settings import Settings
+from tests import factories as factory
 from tests.bot.conftest import (
     Chat,
     PollingBot,
@@ -162,14 +161,7 @@ async def test_the_form_counts_overlapping_browser_time_once(
         ("news.example.org", 10, 14),
     ]
     async with transaction(db_of) as db:
-        for host, begin, end in pieces:
-            db.add(
-                ActivityEvent(
-                    id=uuid.uuid4(), user_id=session.user_id, session_id=session.id, host=host,
-                    started_at=start + timedelta(minutes=begin),
-                    ended_at=start + timedelta(minutes=end),
-                )
-            )  # fmt: skip
+        db.add_all(factory.events(session.user_id, session.id, start, pieces))
     opened = await ann.press(message, "Review now", "Anything else you did?")
     assert "docs.example.org: 10 min" in opened.content
     assert "news.example.org: 4 min" in opened.content

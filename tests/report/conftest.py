@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import (
-    ActivityEvent,
     Analysis,
     AnalysisStatus,
     FocusSession,
@@ -30,6 +28,7 @@ from core.settings import Settings
 from jobs.reports import weekly_report_tick
 from jobs.worker import build_worker
 from qtime.run import run_bot
+from tests import factories as factory
 from tests.fakes.telegram import FakeTelegram
 
 LONG_AGO = datetime(2025, 1, 1, tzinfo=UTC)
@@ -88,21 +87,8 @@ async def add_session(db: AsyncSession, user: User, plan: Plan) -> FocusSession:
     )
     db.add(session)
     await db.flush()
-    moment = plan.start
-    for host, length, idle in plan.events:
-        until = moment + timedelta(minutes=length)
-        db.add(
-            ActivityEvent(
-                id=uuid.uuid4(),
-                user_id=user.id,
-                session_id=session.id,
-                host=host,
-                started_at=moment,
-                ended_at=until,
-                idle=idle,
-            )
-        )
-        moment = until
+    pieces = [(host, length, {"idle": idle}) for host, length, idle in plan.events]
+    db.add_all(factory.events(user.id, session.id, plan.start, factory.back_to_back(pieces)))
     if plan.review is not None:
         goal, quality, distraction, solutions = plan.review
         review = Review(

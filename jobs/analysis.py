@@ -24,9 +24,6 @@ from typing import Any, cast
 
 from aiogram.exceptions import (
     TelegramBadRequest,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
 )
 from aiogram.methods import EditMessageText, SendMessage
 from aiogram.methods.base import Response
@@ -48,6 +45,7 @@ from core.metrics_loader import measure_sessions
 from core.queue import ANALYZE_REVIEW
 from core.resources import Resources
 from core.settings import AIProvider, Settings
+from jobs.retry import PASSING, retry_send
 
 log = logging.getLogger(__name__)
 
@@ -198,10 +196,8 @@ async def _show(ctx: dict[str, Any], job: store.Job, text: str) -> int | None:
                 if not any(reason in exc.message for reason in GONE):
                     raise
         sent = await notifier.send_text(chat_id, text)
-    except TelegramRetryAfter as exc:
-        raise Retry(defer=exc.retry_after) from None
-    except (TelegramNetworkError, TelegramServerError):
-        raise Retry(defer=DELIVERY_BACKOFF_SECONDS * ctx.get("job_try", 1)) from None
+    except PASSING as exc:
+        raise retry_send(ctx, exc, DELIVERY_BACKOFF_SECONDS) from None
     return sent.message_id if sent else message_id
 
 

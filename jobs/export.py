@@ -15,10 +15,8 @@ import shutil
 import tempfile
 from typing import IO, Any
 
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import SendDocument
 from aiogram.types import FSInputFile
-from arq import Retry
 from arq.worker import func
 
 from bot.notify import Notifier
@@ -29,6 +27,7 @@ from core.export import write_document
 from core.models import User, utcnow
 from core.queue import EXPORT_DATA
 from core.resources import Resources
+from jobs.retry import PASSING, retry_send
 
 log = logging.getLogger(__name__)
 
@@ -72,10 +71,8 @@ async def export_data(ctx: dict[str, Any], user_id: int) -> str:
         )
         try:
             await notifier.deliver(chat_id, method)
-        except TelegramRetryAfter as exc:
-            raise Retry(defer=exc.retry_after) from None
-        except (TelegramNetworkError, TelegramServerError):
-            raise Retry(defer=RETRY_SECONDS * ctx.get("job_try", 1)) from None
+        except PASSING as exc:
+            raise retry_send(ctx, exc, RETRY_SECONDS) from None
     return "sent"
 
 

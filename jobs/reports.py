@@ -22,8 +22,6 @@ from typing import Any
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
 )
 from aiohttp import ClientConnectorError
 from arq import Retry
@@ -41,6 +39,7 @@ from core.queue import SEND_WEEKLY_REPORT, enqueue
 from core.report_delivery import Delivery
 from core.reports import build_report
 from core.resources import Resources
+from jobs.retry import PASSING, retry_send
 
 log = logging.getLogger(__name__)
 
@@ -127,13 +126,12 @@ async def _send(
             return "held by another run"
     try:
         message = await notifier.deliver(delivery.chat_id, method)
-    except (TelegramRetryAfter, TelegramServerError, TelegramNetworkError, RedisError) as exc:
+    except (*PASSING, RedisError) as exc:
         if not _surely_unsent(exc):
             return await _give_up(sessionmaker, delivery, "outcome unknown")
         async with transaction(sessionmaker) as db:
             await report_delivery.release_part(db, delivery.report_id)
-        wait = exc.retry_after if isinstance(exc, TelegramRetryAfter) else None
-        raise Retry(defer=wait or RETRY_SECONDS * ctx.get("job_try", 1)) from None
+        raise retry_send(ctx, exc, RETRY_SECONDS) from None
     except TelegramAPIError as exc:
         log.error(
             "weekly report refused", extra={"user_id": delivery.user_id, "error": exc.message}

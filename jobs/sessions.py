@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
 from arq import Retry
 from arq.constants import result_key_prefix
 from arq.worker import func
@@ -29,10 +28,10 @@ from core.db import transaction
 from core.models import utcnow
 from core.queue import REVIEW_REMINDER, SESSION_DUE, SESSION_STARTED, enqueue
 from core.resources import Resources
+from jobs.retry import PASSING
 
 log = logging.getLogger(__name__)
 
-PASSING = (TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
 RETRY_SECONDS = 15
 STARTED_FLAG_TTL = int(timedelta(days=1).total_seconds())
 

@@ -43,3 +43,10 @@ class DeviceRevoke(CallbackData, prefix="dv"):
 
 class ForgetConfirm(CallbackData, prefix="fg"):
     confirm: bool
+
+
+class PairingConfirm(CallbackData, prefix="pc"):
+    """**Link** or **Not me** under a browser that asks to be linked (the pairing's id in hex)."""
+
+    pairing: str
+    link: bool

@@ -8,9 +8,17 @@ from typing import Any
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.callbacks import DeviceRevoke, FocusLength, ForgetConfirm, ReviewOpen, ReviewStep
+from bot.callbacks import (
+    DeviceRevoke,
+    FocusLength,
+    ForgetConfirm,
+    PairingConfirm,
+    ReviewOpen,
+    ReviewStep,
+)
 from bot.texts import data as data_texts
 from bot.texts import focus as focus_texts
+from bot.texts import link as link_texts
 from bot.texts import review as texts
 from core.models import Device
 
@@ -97,5 +105,14 @@ def forget_confirm() -> InlineKeyboardMarkup:
         [
             (data_texts.FORGET_YES, ForgetConfirm(confirm=True)),
             (data_texts.FORGET_NO, ForgetConfirm(confirm=False)),
+        ]
+    )
+
+
+def pairing_confirm(pairing: str) -> InlineKeyboardMarkup:
+    return markup(
+        [
+            (link_texts.CONFIRM_YES, PairingConfirm(pairing=pairing, link=True)),
+            (link_texts.CONFIRM_NO, PairingConfirm(pairing=pairing, link=False)),
         ]
     )

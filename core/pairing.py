@@ -5,8 +5,16 @@ Two ways to pair:
   binds the code to the user; the extension then collects its token once;
 - the bot's `/link` makes a code already bound to the user; the extension redeems it.
 
-Codes and tokens are random and stored only as SHA-256 hashes: they carry enough
-entropy that a plain hash cannot be reversed, and a lookup by hash stays one index hit.
+A code from the extension binds only after the user confirms in the bot (see
+`find_code` and `bind_pairing`): a link that someone else made must not pair their browser
+with one tap.
+
+Codes and tokens are stored only as SHA-256 digests, a lookup by digest stays one index
+hit. Tokens (256 random bits) cannot be recovered from their digests. Codes are short
+enough to type (8 of 30 symbols, about 39 bits), so their digests only keep them from a
+casual reader: an offline search over a copy of the database finds one in hours. What
+protects a code is that it works once, for 10 minutes, guessing online is rate-limited,
+and a pairing is deleted an hour after it expired (`purge_expired`).
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import BindParameter, ColumnElement, and_, delete, select
+from sqlalchemy import BindParameter, ColumnElement, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import Expired, NotFound
@@ -26,6 +34,7 @@ from core.users import validate_timezone
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: easy to type
 CODE_LENGTH = 8
 PAIRING_TTL = timedelta(minutes=10)
+PURGE_AFTER = timedelta(hours=1)  # past its expiry, a pairing is deleted, collected or not
 LAST_SEEN_EVERY = timedelta(minutes=1)  # at most one write per device and minute
 
 
@@ -77,20 +86,54 @@ async def _open_pairing_by_code(db: AsyncSession, code: str, now: datetime) -> P
     return pairing
 
 
-async def bind_code(
+async def find_code(
     db: AsyncSession, code: str, user: User, *, now: datetime | None = None
 ) -> Pairing:
-    """The bot side of the deep link: the code's browser now belongs to this user."""
-    now = now or utcnow()
-    pairing = await _open_pairing_by_code(db, code, now)
+    """The extension's pairing behind a code the user sent, not yet bound: the bot asks
+    first (the device's name, what it may do), then `bind_pairing` binds it."""
+    pairing = await _open_pairing_by_code(db, code, now or utcnow())
     if pairing.user_id not in (None, user.id):
         raise NotFound("this code is unknown or already used")
+    return pairing
+
+
+async def bind_pairing(
+    db: AsyncSession, pairing_id: uuid.UUID, user: User, *, now: datetime | None = None
+) -> Pairing:
+    """The user confirmed: the pairing's browser now belongs to them."""
+    now = now or utcnow()
+    pairing = await db.get(Pairing, pairing_id, with_for_update=True)
+    if pairing is None or pairing.status is PairingStatus.completed:
+        raise NotFound("this code is unknown or already used")
+    if pairing.user_id not in (None, user.id):
+        raise NotFound("this code is unknown or already used")
+    if pairing.expires_at <= now:
+        raise Expired("this code has expired; make a new one")
     pairing.user_id = user.id
     pairing.status = PairingStatus.bound
     if pairing.timezone:
         user.timezone = pairing.timezone
     await db.flush()
     return pairing
+
+
+async def bind_code(
+    db: AsyncSession, code: str, user: User, *, now: datetime | None = None
+) -> Pairing:
+    """Find and bind at once, for a caller that has already asked the user."""
+    pairing = await find_code(db, code, user, now=now)
+    return await bind_pairing(db, pairing.id, user, now=now)
+
+
+async def decline_pairing(db: AsyncSession, pairing_id: uuid.UUID, user: User) -> None:
+    """ "Not me": the code stops working; the extension's polling is told it is unknown."""
+    await db.execute(
+        delete(Pairing).where(
+            Pairing.id == pairing_id,
+            Pairing.status != PairingStatus.completed,
+            or_(Pairing.user_id.is_(None), Pairing.user_id == user.id),
+        )
+    )
 
 
 async def collect_token(
@@ -153,50 +196,9 @@ def live_token(token_hash: str | BindParameter[str]) -> ColumnElement[bool]:
     return and_(Device.token_hash == token_hash, Device.revoked_at.is_(None))
 
 
-async def authenticate(db: AsyncSession, token: str) -> Device | None:
-    """The live device behind a token, or None (unknown or revoked)."""
-    result = await db.execute(select(Device).where(live_token(digest(token))))
-    return result.scalar_one_or_none()
-
-
-async def device_live(db: AsyncSession, device_id: int) -> bool:
-    """Whether the device is still paired: not revoked, and its user not forgotten."""
-    query = select(Device.id).where(Device.id == device_id, Device.revoked_at.is_(None))
-    return await db.scalar(query) is not None
-
-
-async def touch_device(db: AsyncSession, device_id: int, now: datetime) -> None:
-    """Record that the device was heard from."""
-    device = await db.get(Device, device_id)
-    if device is not None:
-        device.last_seen_at = now
-        await db.flush()
-
-
-async def list_devices(db: AsyncSession, user_id: int) -> list[Device]:
-    result = await db.execute(
-        select(Device)
-        .where(Device.user_id == user_id, Device.revoked_at.is_(None))
-        .order_by(Device.id)
-    )
-    return list(result.scalars())
-
-
-async def revoke_device(
-    db: AsyncSession, user_id: int, device_id: int, *, now: datetime | None = None
-) -> Device:
-    device = await db.get(Device, device_id)
-    if device is None or device.user_id != user_id or device.revoked_at is not None:
-        raise NotFound("no such device")
-    device.revoked_at = now or utcnow()
-    await db.flush()
-    return device
-
-
 async def purge_expired(db: AsyncSession, *, now: datetime | None = None) -> int:
-    """Forget pairings that can no longer be used; they hold nothing the user needs."""
+    """Forget pairings an hour past their expiry: used, never collected or never bound.
+    They hold a device name and nothing the user needs; a bound one's token is lost."""
     now = now or utcnow()
-    result = await db.execute(
-        delete(Pairing).where(Pairing.expires_at <= now, Pairing.status != PairingStatus.bound)
-    )
+    result = await db.execute(delete(Pairing).where(Pairing.expires_at <= now - PURGE_AFTER))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -5,12 +5,14 @@ Nested sections use `__`, so `QTIME_TELEGRAM__TOKEN` sets `settings.telegram.tok
 
 from __future__ import annotations
 
+import json
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
 
@@ -79,6 +81,25 @@ class APISettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     public_url: str | None = Field(default_factory=_fly_url)
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="proxies whose client-address header is believed; none by default",
+    )
+    client_ip_header: str = Field(
+        "X-Forwarded-For", description="where a trusted proxy puts the client; Fly-Client-IP on Fly"
+    )
+    metrics_token: SecretStr | None = Field(None, description="Bearer token for /metrics")
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        """`10.0.0.0/8, fdaa::/16` as well as a JSON list."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
 
 class AISettings(BaseModel):
@@ -87,7 +108,7 @@ class AISettings(BaseModel):
     api_key: SecretStr | None = None
     model: str = "gpt-4o-mini"
     timeout: float = Field(
-        20.0, gt=0, le=45, description="seconds per request; fits the analysis job's timeout"
+        20.0, gt=0, le=30, description="seconds per request; fits the analysis job's timeout"
     )
 
 

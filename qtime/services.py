@@ -17,9 +17,12 @@ log = logging.getLogger(__name__)
 
 
 def ensure_data_dir(settings: Settings) -> Path:
+    """The data dir, private to this account, as is every file made from here on (the
+    SQLite files with their -wal and -shm, the embedded Redis's dump and append-only file)."""
+    os.umask(0o077)
     path = settings.data_dir.resolve()
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(
             f"cannot create the data dir {path}: {exc.strerror}; set QTIME_DATA_DIR"
@@ -66,8 +69,8 @@ def api_server(settings: Settings) -> uvicorn.Server:
         host=settings.api.host,
         port=settings.api.port,
         log_config=None,  # our logging setup, not uvicorn's
-        proxy_headers=True,
-        forwarded_allow_ips="*",  # behind Fly's proxy
+        # Forwarded headers are read only from QTIME_API__TRUSTED_PROXIES (tracker_api.client).
+        proxy_headers=False,
         timeout_graceful_shutdown=5,
     )
     return _Server(config)

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from core.settings import Settings
 from tracker_api import errors
 from tracker_api.context import ApiContext
+from tracker_api.limits import BodyLimit
 from tracker_api.metrics import RequestMetrics
 from tracker_api.routes import devices, events, health, pairings, sessions, stream, telegram
 
@@ -37,6 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Pairing, focus sessions and activity ingest for the Quality Time extension.",
         lifespan=lifespan,
     )
+    app.add_middleware(BodyLimit)  # inside the metrics, so refusals are counted too
     app.add_middleware(RequestMetrics)
     errors.install(app)
     for router in (health, pairings, sessions, events, stream, devices, telegram):

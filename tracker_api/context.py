@@ -16,15 +16,23 @@ from core.db import (
     create_reader_sessionmaker,
     create_sqlite_thread_engine,
 )
-from core.ratelimit import FailureLimiter
+from core.ratelimit import HoldLimiter, WindowLimiter
 from core.resources import Resources
 from core.settings import Settings
 from core.writer import AutocommitWriter, ThreadWriter, Writer
+from tracker_api.client import Network
 
 log = logging.getLogger(__name__)
 
+# Each limit is listed in the README ("Limits"); past one the API answers 429.
 REDEEM_FAILURES = 10  # wrong codes per client address...
-REDEEM_WINDOW = timedelta(minutes=15)  # ...within this window, then 429
+REDEEM_WINDOW = timedelta(minutes=15)  # ...within this window
+PAIRINGS = 20  # new pairings per client address...
+PAIRINGS_WINDOW = timedelta(hours=1)  # ...within this window
+EVENT_BATCHES = 120  # event batches per device token...
+EVENT_WINDOW = timedelta(minutes=1)  # ...within this window
+STREAMS = 5  # open event streams per device token
+STREAM_LEASE = timedelta(seconds=60)  # a crashed API's streams stop counting after this
 GETME_TIMEOUT = 3  # seconds; a pairing answers without the link rather than wait
 GETME_RETRY_SECONDS = 60.0
 
@@ -65,11 +73,35 @@ class BotInfo:
 
 
 @dataclass
+class ApiLimits:
+    """The API's rate limits, and who the client is for the per-address ones."""
+
+    redeem: WindowLimiter
+    pairings: WindowLimiter
+    events: WindowLimiter
+    streams: HoldLimiter
+    trusted_proxies: list[Network]
+    client_ip_header: str
+
+    @classmethod
+    def open(cls, resources: Resources, settings: Settings) -> ApiLimits:
+        redis = resources.redis
+        return cls(
+            redeem=WindowLimiter(redis, "redeem", limit=REDEEM_FAILURES, window=REDEEM_WINDOW),
+            pairings=WindowLimiter(redis, "pairings", limit=PAIRINGS, window=PAIRINGS_WINDOW),
+            events=WindowLimiter(redis, "events", limit=EVENT_BATCHES, window=EVENT_WINDOW),
+            streams=HoldLimiter(redis, "streams", limit=STREAMS, lease=STREAM_LEASE),
+            trusted_proxies=list(settings.api.trusted_proxies),
+            client_ip_header=settings.api.client_ip_header,
+        )
+
+
+@dataclass
 class ApiContext:
     resources: Resources
     reader: SessionMaker  # read-only sessions: never wait for the SQLite write lock
     writer: Writer  # ingest's units of work
-    redeem_limiter: FailureLimiter
+    limits: ApiLimits
     bot_info: BotInfo
 
     @classmethod
@@ -86,9 +118,7 @@ class ApiContext:
             resources=resources,
             reader=create_reader_sessionmaker(resources.engine),
             writer=writer,
-            redeem_limiter=FailureLimiter(
-                resources.redis, "redeem", limit=REDEEM_FAILURES, window=REDEEM_WINDOW
-            ),
+            limits=ApiLimits.open(resources, settings),
             bot_info=BotInfo(settings.telegram.api_url, token),
         )
 

@@ -9,8 +9,10 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from core.db import transaction
+from core.devices import authenticate, touch_device
 from core.models import utcnow
-from core.pairing import LAST_SEEN_EVERY, authenticate, touch_device
+from core.pairing import LAST_SEEN_EVERY
+from tracker_api.client import client_address
 from tracker_api.context import ApiContext
 from tracker_api.errors import NOT_AUTHENTICATED
 
@@ -24,6 +26,19 @@ async def get_context(request: Request) -> ApiContext:
 
 
 ContextDep = Annotated[ApiContext, Depends(get_context)]
+
+
+async def get_client_address(request: Request, context: ContextDep) -> str:
+    """The caller's address for per-address limits (see tracker_api.client)."""
+    limits = context.limits
+    return client_address(request, limits.trusted_proxies, limits.client_ip_header)
+
+
+ClientAddressDep = Annotated[str, Depends(get_client_address)]
+
+
+def too_many(wait: int, detail: str) -> HTTPException:
+    return HTTPException(429, detail, headers={"Retry-After": str(wait)})
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,9 @@ from tracker_api.schemas import Detail
 NOT_AUTHENTICATED = "missing, unknown or revoked device token; pair the browser again"
 BODY_TOO_LARGE = "the body is larger than 1 MiB; send fewer events per batch"
 TOO_MANY_ATTEMPTS = "too many wrong codes; wait a few minutes and try again"
+TOO_MANY_PAIRINGS = "too many pairings from this address; wait a while and try again"
+TOO_MANY_BATCHES = "too many event batches from this device; wait a minute and send them again"
+TOO_MANY_STREAMS = "too many open streams for this device; close one and try again"
 UNKNOWN_PAIRING = "unknown pairing"
 
 STATUS_OF: dict[type[DomainError], int] = {

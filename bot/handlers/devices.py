@@ -14,8 +14,8 @@ from bot.identity import presser, sender
 from bot.texts import data as texts
 from bot.texts import local_time, quote
 from core import events_bus
+from core.devices import list_devices, revoke_device
 from core.models import Device, User
-from core.pairing import list_devices, revoke_device
 
 router = Router(name="devices")
 

@@ -1,5 +1,5 @@
 """Onboarding: /start greets the user and creates their account (with a code from the
-extension's deep link, it links their browser too); /help lists the commands."""
+extension's deep link, it offers to link their browser too); /help lists the commands."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import texts
-from bot.handlers.link import bind
+from bot.handlers.link import ask
 from bot.identity import sender, upsert_sender
 
 router = Router(name="start")
@@ -20,9 +20,9 @@ router = Router(name="start")
 async def start_with_code(
     message: Message, command: CommandObject, db: AsyncSession, queue: Redis
 ) -> None:
-    """`/start <code>`, sent by the extension's `t.me/<bot>?start=<code>` link."""
+    """`/start <code>`, sent by the extension's `t.me/<bot>?start=<code>` link: asks first."""
     user = await sender(db, message)
-    await bind(message, db, queue, user, command.args or "")
+    await ask(message, db, queue, user, command.args or "")
 
 
 @router.message(CommandStart())

@@ -12,7 +12,7 @@ import httpx
 
 from core import events_bus
 from core.db import SessionMaker, transaction
-from core.pairing import revoke_device
+from core.devices import revoke_device
 from core.sessions import start_session
 from core.settings import Settings
 from tests.api.conftest import Linked

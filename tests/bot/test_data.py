@@ -114,7 +114,9 @@ async def test_linking_by_deep_link_and_by_code_with_guessing_limited(
     ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
     async with transaction(db_of) as db:
         _, code = await create_pairing(db, device_name="Work laptop", timezone="Europe/Berlin")
-    linked = await ann.say(f"/start {code}", "Linked!")
+    asked = await ann.say(f"/start {code}", "asks to be linked")
+    assert "Work laptop" in asked.content
+    linked = await ann.press(asked, "Link", "Linked!")
     assert "Work laptop" in linked.content
     assert (await user_of(db_of, ann.user.id)).timezone == "Europe/Berlin"
     for _ in range(5):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from core import events_bus
 from core.db import transaction
-from core.pairing import revoke_device
+from core.devices import revoke_device
 from tracker_api.deps import CallerDep, ContextDep
 from tracker_api.errors import responses
 

@@ -16,9 +16,17 @@ from pydantic import ValidationError
 from core.ingest import MAX_BODY_BYTES, EventBatch, parse_batch, screen
 from core.ingest_store import store_batch
 from core.models import utcnow
+from core.pairing import digest
 from tracker_api.context import ApiContext
-from tracker_api.deps import BearerDep, ContextDep, bearer_token, caller_for, unauthorized
-from tracker_api.errors import BODY_TOO_LARGE, responses
+from tracker_api.deps import (
+    BearerDep,
+    ContextDep,
+    bearer_token,
+    caller_for,
+    too_many,
+    unauthorized,
+)
+from tracker_api.errors import BODY_TOO_LARGE, TOO_MANY_BATCHES, responses
 from tracker_api.metrics import count_ingest
 from tracker_api.schemas import IngestOut, RejectedEvent
 
@@ -74,12 +82,16 @@ async def _refusal(context: ApiContext, token: str, error: Exception) -> Excepti
     "/events",
     status_code=202,
     openapi_extra=BODY_SCHEMA,
-    responses=responses(401, 413, 422),
+    responses=responses(401, 413, 422, 429),
 )
 async def post_events(request: Request, credentials: BearerDep, context: ContextDep) -> IngestOut:
     """Store a batch (at most 500 events, 1 MiB). Resending is harmless: ids already
-    stored count as duplicates. Invalid events are listed in `rejected`, the rest kept."""
+    stored count as duplicates. Invalid events are listed in `rejected`, the rest kept.
+    Batches are rate-limited per device token."""
     token = bearer_token(credentials)
+    wait = await context.limits.events.attempt(digest(token)[:32])  # never the token itself
+    if wait is not None:
+        raise too_many(wait, TOO_MANY_BATCHES)
     try:
         raw = await read_body(request, MAX_BODY_BYTES)
         batch = parse_batch(raw)

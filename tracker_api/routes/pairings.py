@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 
 from core.db import transaction
-from core.errors import Expired, NotFound
 from core.models import PairingStatus
 from core.pairing import collect_token, create_pairing, redeem_code
-from tracker_api.deps import ContextDep
-from tracker_api.errors import TOO_MANY_ATTEMPTS, UNKNOWN_PAIRING, responses
+from tracker_api.deps import ClientAddressDep, ContextDep, too_many
+from tracker_api.errors import TOO_MANY_ATTEMPTS, TOO_MANY_PAIRINGS, UNKNOWN_PAIRING, responses
 from tracker_api.schemas import DeviceIn, PairingOut, PairingStatusOut, RedeemIn, TokenOut
 
 router = APIRouter(prefix="/v1/pairings", tags=["pairing"])
 
 
-@router.post("", status_code=201, responses=responses(422))
-async def start_pairing(body: DeviceIn, context: ContextDep) -> PairingOut:
-    """A code for the bot: open `deep_link` (or send `/start <code>`), then poll the pairing."""
+@router.post("", status_code=201, responses=responses(413, 422, 429))
+async def start_pairing(
+    body: DeviceIn, client: ClientAddressDep, context: ContextDep
+) -> PairingOut:
+    """A code for the bot: open `deep_link` (or send `/start <code>`), then poll the pairing.
+    New pairings are rate-limited per client address."""
+    wait = await context.limits.pairings.attempt(client)
+    if wait is not None:
+        raise too_many(wait, TOO_MANY_PAIRINGS)
     async with transaction(context.resources.sessionmaker) as db:
         pairing, code = await create_pairing(
             db, device_name=body.device_name, timezone=body.timezone
@@ -49,21 +54,18 @@ async def poll_pairing(pairing_id: str, context: ContextDep) -> PairingStatusOut
     return PairingStatusOut(status="pending")
 
 
-@router.post("/redeem", responses=responses(404, 410, 422, 429))
-async def redeem(body: RedeemIn, request: Request, context: ContextDep) -> TokenOut:
+@router.post("/redeem", responses=responses(404, 410, 413, 422, 429))
+async def redeem(body: RedeemIn, client: ClientAddressDep, context: ContextDep) -> TokenOut:
     """Trade a code from the bot's /link for a device token. Wrong codes are rate-limited
     per client address."""
-    client = request.client.host if request.client else "unknown"
-    wait = await context.redeem_limiter.retry_after(client)
+    # Counted before it is tried, so parallel guesses cannot all pass one check.
+    wait = await context.limits.redeem.attempt(client)
     if wait is not None:
-        raise HTTPException(429, TOO_MANY_ATTEMPTS, headers={"Retry-After": str(wait)})
-    try:
-        async with transaction(context.resources.sessionmaker) as db:
-            pairing, token = await redeem_code(
-                db, body.code, device_name=body.device_name, timezone=body.timezone
-            )
-    except (NotFound, Expired):
-        await context.redeem_limiter.failed(client)
-        raise
+        raise too_many(wait, TOO_MANY_ATTEMPTS)
+    async with transaction(context.resources.sessionmaker) as db:
+        pairing, token = await redeem_code(
+            db, body.code, device_name=body.device_name, timezone=body.timezone
+        )
+    await context.limits.redeem.succeeded(client)
     assert pairing.device_id is not None
     return TokenOut(token=token, device_id=pairing.device_id)

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter
+import anyio
+from fastapi import APIRouter, Depends, HTTPException
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from core import events_bus
-from core.pairing import device_live
+from core.devices import device_live
+from core.ratelimit import HoldLimiter
 from core.session_view import session_view
-from tracker_api.context import ApiContext
+from tracker_api.context import STREAM_LEASE, ApiContext
 from tracker_api.deps import CallerDep, ContextDep
-from tracker_api.errors import responses
+from tracker_api.errors import TOO_MANY_STREAMS, responses
 from tracker_api.schemas import AnalysisReady
 
 router = APIRouter(prefix="/v1", tags=["session"])
@@ -58,6 +62,27 @@ async def _bus(redis: Redis, user_id: int) -> AsyncIterator[events_bus.BusMessag
             await asyncio.sleep(delay)
 
 
+async def _renew_while_open(limiter: HoldLimiter, key: str, holder: str) -> None:
+    while True:
+        await asyncio.sleep(STREAM_LEASE.total_seconds() / 3)
+        await limiter.renew(key, holder)
+
+
+async def stream_slot(caller: CallerDep, context: ContextDep) -> AsyncIterator[None]:
+    """One of the device's few open streams, held until the response has ended (FastAPI
+    ends a dependency with yield after its streaming response)."""
+    limiter, key, holder = context.limits.streams, str(caller.device_id), uuid.uuid4().hex
+    if not await limiter.acquire(key, holder):
+        raise HTTPException(429, TOO_MANY_STREAMS)
+    renewing = asyncio.create_task(_renew_while_open(limiter, key, holder))
+    try:
+        yield
+    finally:
+        renewing.cancel()
+        with anyio.CancelScope(shield=True):  # the request is being cancelled: still let go
+            await limiter.release(key, holder)
+
+
 async def _device_live(context: ApiContext, device_id: int) -> bool:
     async with context.reader() as db:
         return await device_live(db, device_id)
@@ -69,11 +94,13 @@ async def _session_event(context: ApiContext, user_id: int) -> ServerSentEvent:
     return ServerSentEvent(event="session", data=view, retry=RETRY_MS)
 
 
-@router.get("/stream", response_class=EventSourceResponse, responses=responses(401))
-async def stream(caller: CallerDep, context: ContextDep) -> AsyncIterator[ServerSentEvent]:
+@router.get("/stream", response_class=EventSourceResponse, responses=responses(401, 429))
+async def stream(
+    caller: CallerDep, context: ContextDep, _slot: Annotated[None, Depends(stream_slot)]
+) -> AsyncIterator[ServerSentEvent]:
     """`session` (data: the same object as GET /v1/session) on connect and on every change;
     `analysis` (data: `{"review_id": int}`) when a review's analysis is ready. The stream
-    ends when its device is revoked."""
+    ends when its device is revoked. A device holds a few streams at once; more get 429."""
     async for message in _bus(context.resources.redis, caller.user_id):
         if message in (RELOAD, RECHECK) and not await _device_live(context, caller.device_id):
             return  # revoked while a revocation could not reach us

@@ -2,7 +2,7 @@
 // Network calls go through the service worker (see background.js handlers).
 
 import { parseHostList } from './src/lib/hosts.js';
-import { normalizeServerUrl } from './src/lib/settings.js';
+import { normalizeServerUrl, serverUrlProblem } from './src/lib/settings.js';
 import { loadSettings, onAnyChange, saveSettings } from './src/store.js';
 import { $, ask, connectionText, deviceName, show, timezone } from './src/ui.js';
 
@@ -19,6 +19,8 @@ async function render() {
   if (document.activeElement !== $('#server-url')) $('#server-url').value = settings.serverUrl;
   $('#connection').textContent = connectionText(status.sync, status.linked);
   $('#device-id').textContent = settings.deviceId ?? '?';
+  $('#linked-name').textContent = settings.deviceName ?? deviceName();
+  if (document.activeElement !== $('#device-name')) $('#device-name').value = settings.deviceName ?? deviceName();
   show($('#linked'), status.linked);
   show($('#unlinked'), !status.linked);
   renderPairing(status.linked ? null : status.pairing);
@@ -56,12 +58,14 @@ function stopPolling() {
 /**
  * Checks and saves the server address, asking for access to its host first.
  * The permission request must be the first await: browsers only allow it
- * during the click that asked for it.
+ * during the click that asked for it. A linked browser asks before it moves:
+ * the token and the queue stay with the old server (engine changeServer).
  */
 async function useServerUrl() {
-  const url = normalizeServerUrl($('#server-url').value);
+  const text = $('#server-url').value;
+  const url = normalizeServerUrl(text);
   if (!url) {
-    fail('Enter an address starting with http:// or https://.');
+    fail(serverUrlProblem(text) ?? 'Enter an address starting with https://.');
     return null;
   }
   const { protocol, hostname, host } = new URL(url);
@@ -70,14 +74,30 @@ async function useServerUrl() {
     fail(`Quality Time needs access to ${host} to talk to this server.`);
     return null;
   }
-  await saveSettings({ serverUrl: url });
+  const [settings, status] = await Promise.all([loadSettings(), ask('status')]);
+  if (status.linked && url !== settings.serverUrl && !confirm(MOVE_WARNING(settings.serverUrl, url))) {
+    $('#server-url').value = settings.serverUrl;
+    return null;
+  }
+  await ask('changeServer', { serverUrl: url });
   fail(null);
   return url;
 }
 
+const MOVE_WARNING = (from, to) =>
+  `Use ${to} instead of ${from}? This browser will be unlinked, and events not yet sent to ${from} are dropped. ` +
+  'You can link again with the new server.';
+
+/** The name typed in the options, or "Chrome on Linux". */
+async function chosenName() {
+  const name = $('#device-name').value.trim() || deviceName();
+  await saveSettings({ deviceName: name });
+  return name;
+}
+
 async function linkWithTelegram() {
   if (!(await useServerUrl())) return;
-  const result = await ask('startPairing', { deviceName: deviceName(), timezone: timezone() });
+  const result = await ask('startPairing', { deviceName: await chosenName(), timezone: timezone() });
   if (!result.ok) return fail(`Could not start linking: ${result.error}`);
   return renderPairing(result.pairing);
 }
@@ -92,7 +112,7 @@ async function redeem() {
   const code = $('#code').value.trim();
   if (!code) return fail('Type the code the bot sent you.');
   if (!(await useServerUrl())) return;
-  const result = await ask('redeemCode', { code, deviceName: deviceName(), timezone: timezone() });
+  const result = await ask('redeemCode', { code, deviceName: await chosenName(), timezone: timezone() });
   if (!result.ok) return fail(REDEEM_ERRORS[result.status] ?? `Could not link: ${result.error}`);
   $('#code').value = '';
   return render();

@@ -1,9 +1,10 @@
-// The popup: the current session with its time left, start and stop, and the
-// queue and connection status. While it is open it follows GET /v1/stream, so
+// The popup: what is being recorded right now (or why not), the current
+// session with its time left, start and stop, and the queue and connection. While it is open it follows GET /v1/stream, so
 // a session started or ended in Telegram shows up at once.
 
 import { createApi } from './src/lib/api.js';
 import { formatDuration } from './src/lib/session.js';
+import { statusLine } from './src/lib/status.js';
 import { readSse } from './src/lib/sse.js';
 import { loadSettings, onAnyChange } from './src/store.js';
 import { $, ask, clockTime, connectionText, show } from './src/ui.js';
@@ -29,7 +30,9 @@ async function refresh() {
 
 function render() {
   if (!view) return;
-  const { linked, session, sync, queue } = view.status;
+  const { linked, session, sync, queue, recording } = view.status;
+  $('#status-line').textContent = statusLine(recording);
+  $('#waiting').textContent = waitingText(queue.length);
   const active = linked && session?.active && session.endsAt > serverNow();
   show($('#not-linked'), !linked);
   show($('#active'), Boolean(active));
@@ -41,6 +44,10 @@ function render() {
   $('#dropped').textContent = String(queue.dropped);
   $('#last-sync').textContent = sync.lastSyncAt ? new Date(sync.lastSyncAt).toLocaleTimeString() : '—';
   tickClock();
+}
+
+function waitingText(count) {
+  return count === 1 ? '1 event waiting to be sent' : `${count} events waiting to be sent`;
 }
 
 /** Server time now, from the worker's reading plus the time passed since. */
@@ -115,6 +122,7 @@ $('#open-options').addEventListener('click', () => chrome.runtime.openOptionsPag
 
 onAnyChange(() => refresh().catch(() => {}));
 setInterval(tickClock, 1000);
+setInterval(() => refresh().catch(() => {}), 15_000); // the minutes left in the status line
 await refresh().catch((error) => fail(error.message));
 ask('pollSession').catch(() => {});
 follow().catch(() => {});

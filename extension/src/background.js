@@ -1,38 +1,51 @@
 // The service worker: a thin adapter from chrome.* events to the engine
 // (src/lib/engine.js). It keeps no state in globals: the worker may be killed
-// at any moment, so everything lives in chrome.storage.local, read afresh on
-// every event. All listeners are registered synchronously at the top level,
-// as MV3 requires for events to wake the worker.
+// at any moment, so everything lives in chrome.storage, read afresh on every
+// event. All listeners are registered synchronously at the top level, as MV3
+// requires for events to wake the worker.
+//
+// Every browser event is handed to the engine at once, in the order Chrome
+// fired it, with no await before: one that needs Chrome's state passes a
+// function that reads it when its turn comes. Tab events and every tick read
+// the focused window with windows.getLastFocused(), so a focus event Chrome
+// never sent (none comes back after an incognito window closes) costs at most
+// one tick.
 //
 // chrome.storage.local keys
-//   written by the user (options page) or a test; the worker reacts to changes:
-//     serverUrl     string   API base URL, default "http://127.0.0.1:8000"
-//     token         string   device token (Authorization: Bearer); absent = not linked
-//     deviceId      number   the device id the API returned with the token
-//     excludedHosts string[] hosts never recorded (subdomains included)
-//     trackTitles   boolean  the user allows page titles (default false)
+//   written by the user (options page), the pairing or a test; the worker reacts to changes:
+//     serverUrl      string   API base URL, default "http://127.0.0.1:8000"
+//     token          string   device token (Authorization: Bearer); absent = not linked
+//     tokenServerUrl string   the address that issued the token; any other address never gets it
+//     deviceId       number   the device id the API returned with the token
+//     deviceName     string   the name shown in the bot's /devices (default "Chrome on Linux")
+//     excludedHosts  string[] hosts never recorded (subdomains included)
+//     trackTitles    boolean  the user allows page titles (default false)
 //   owned by the worker:
-//     tracker       the tracker state machine, including the open event
+//     tracker       what is being recorded: the session, the open event, clock marks
 //     queue         { items: event[], dropped: number } events waiting to be sent
 //     session       the last session state from the API (popup view)
 //     sync          { status, attempt, nextAt, lastSyncAt, lastContactAt, lastError, failedWith }
 //     clockSkewMs   server clock minus local clock (0 when under a second)
 //     pairing       { id, code, deepLink, expiresAt } while a pairing is pending
+// chrome.storage.session (memory only)
+//     trackerView   the active tab's host, focus, idle and the last few minutes' timeline
 //
 // Test hooks (evaluate inside the worker, e.g. Playwright's service_worker.evaluate):
 //   globalThis.__qtimeReady === true once all listeners are registered;
 //   globalThis.__qtimeTest.setIdle('idle' | 'locked' | 'active') runs the
-//   idle.onStateChanged handler; .tick(), .flush() and .status() run the alarm's
-//   work, send the queue now, and report what the popup shows. All return promises.
+//   idle.onStateChanged handler, .idleThreshold(seconds) changes the idle
+//   detection interval (Chrome's minimum is 15 s); .tick(), .flush() and
+//   .status() run the alarm's work, send the queue now, and report what the
+//   popup shows. All return promises. Nothing calls them outside tests.
 
-import { createEngine, tabSignal } from './lib/engine.js';
-import { onSettingsChanged, storage } from './store.js';
+import { createEngine, tabSignal, windowSignal } from './lib/engine.js';
+import { memory, onSettingsChanged, storage } from './store.js';
 
 const ALARM = 'qtime-tick';
 const ALARM_MINUTES = 0.5; // packed MV3 extensions get at most one alarm per 30 s
-const IDLE_SECONDS = 60;
+let idleSeconds = 60;
 
-const engine = createEngine({ storage });
+const engine = createEngine({ storage, memory });
 
 function run(task) {
   return task().catch((error) => console.warn('qtime:', error?.message ?? error));
@@ -45,52 +58,56 @@ async function ensureAlarm(recreate = false) {
   }
 }
 
-async function refreshActiveTab() {
-  const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
-  if (tab) await engine.signal(tabSignal('tab', tab));
+/** Queues a reading of Chrome's focused window and its active tab. */
+const reconcile = () =>
+  run(() => engine.signal(async () => windowSignal(await chrome.windows.getLastFocused({ populate: true }).catch(() => null))));
+
+/** The alarm's work: focus and tab from Chrome first, then session, queue and pairing. */
+function tick() {
+  reconcile();
+  return engine.tick();
 }
 
-const onIdle = (state) => run(() => engine.signal({ type: 'idle', state }));
+// Chrome reports idle after `idleSeconds` without input: the user left that long ago.
+const onIdle = (state) =>
+  run(() => engine.signal({ type: 'idle', state, at: state === 'idle' ? Date.now() - idleSeconds * 1000 : undefined }));
 
-chrome.tabs.onActivated.addListener(({ tabId }) =>
-  run(async () => engine.signal(tabSignal('tab', await chrome.tabs.get(tabId)))),
-);
+chrome.tabs.onActivated.addListener(reconcile);
 
 chrome.tabs.onUpdated.addListener((_tabId, change, tab) => {
-  if (!tab.active || !('url' in change || 'title' in change || 'audible' in change)) return;
-  run(() => engine.signal(tabSignal('tabUpdated', tab)));
+  if (tab.active && ('url' in change || 'title' in change || 'audible' in change)) reconcile();
 });
 
-chrome.windows.onFocusChanged.addListener((windowId) =>
-  run(async () => {
-    if (windowId === chrome.windows.WINDOW_ID_NONE) return engine.signal({ type: 'focus', focused: false });
-    const [tab] = await chrome.tabs.query({ active: true, windowId });
-    if (tab) await engine.signal(tabSignal('tab', tab));
-    return engine.signal({ type: 'focus', focused: true });
-  }),
-);
+chrome.windows.onFocusChanged.addListener((windowId) => {
+  if (windowId === chrome.windows.WINDOW_ID_NONE) return run(() => engine.signal({ type: 'focus', focused: false }));
+  return run(() =>
+    engine.signal(async () => {
+      const [tab] = await chrome.tabs.query({ active: true, windowId }).catch(() => []);
+      return tabSignal('tab', tab, { focused: true });
+    }),
+  );
+});
 
-chrome.idle.setDetectionInterval(IDLE_SECONDS);
+chrome.idle.setDetectionInterval(idleSeconds);
 chrome.idle.onStateChanged.addListener(onIdle);
 
 chrome.alarms.onAlarm.addListener((alarm) => {
-  if (alarm.name === ALARM) run(() => engine.tick());
+  if (alarm.name === ALARM) run(tick);
 });
 
 chrome.runtime.onStartup.addListener(() =>
   run(async () => {
     await engine.signal({ type: 'startup' });
     await ensureAlarm(true);
-    await refreshActiveTab();
-    await engine.tick();
+    await tick();
   }),
 );
 
 chrome.runtime.onInstalled.addListener(() =>
   run(async () => {
+    await engine.migrate();
     await ensureAlarm(true);
-    await refreshActiveTab();
-    await engine.tick();
+    await tick();
   }),
 );
 
@@ -108,6 +125,7 @@ const handlers = {
   collectPairing: () => engine.collectPairing(),
   cancelPairing: () => engine.cancelPairing(),
   redeemCode: ({ code, deviceName, timezone }) => engine.redeemCode(code, deviceName, timezone),
+  changeServer: ({ serverUrl }) => engine.changeServer(serverUrl),
   unlink: () => engine.unlink(),
 };
 
@@ -123,14 +141,17 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 globalThis.__qtimeTest = {
   setIdle: onIdle,
-  tick: () => engine.tick(),
+  idleThreshold: (seconds) => {
+    idleSeconds = seconds;
+    chrome.idle.setDetectionInterval(Math.max(15, seconds)); // Chrome's minimum
+    return Promise.resolve(seconds);
+  },
+  tick,
   flush: () => engine.flush({ force: true }),
   status: () => engine.status(),
 };
 globalThis.__qtimeReady = true;
 
-// Every wake-up: make sure the alarm exists and the tracker knows the active tab.
-run(async () => {
-  await ensureAlarm();
-  await refreshActiveTab();
-});
+// Every wake-up: the tracker learns the focused tab, and the alarm exists.
+reconcile();
+run(() => ensureAlarm());

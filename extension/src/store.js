@@ -5,6 +5,9 @@ import { readSettings, SETTINGS_KEYS } from './lib/settings.js';
 
 export const storage = chrome.storage.local;
 
+/** In memory only: cleared when the browser closes, never written to disk. */
+export const memory = chrome.storage.session;
+
 export async function loadSettings() {
   return readSettings(await storage.get(SETTINGS_KEYS));
 }

@@ -48,7 +48,7 @@ const tab = (id, url, extra = {}) => tabSignal('tab', { id, url, title: `T ${url
 
 beforeEach(() => {
   clock = createClock();
-  data = new Map([['token', 'tok-1']]);
+  data = new Map([['token', 'tok-1'], ['tokenServerUrl', 'http://127.0.0.1:8000']]);
   timers = manualTimers();
   stored = new Map();
   const t0 = clock.now();

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 
 import { cleanTitle, createApi, detailOf, TITLE_MAX_CHARS, toWire } from '../src/lib/api.js';
 import { clockSkew, formatDuration, parseIso, sessionSignal, sessionView } from '../src/lib/session.js';
-import { normalizeServerUrl, readSettings, trackingConfig } from '../src/lib/settings.js';
+import { normalizeServerUrl, readSettings, serverUrlProblem, trackingConfig } from '../src/lib/settings.js';
 import { createFakeServer } from './helpers.js';
 
 describe('session state', () => {
@@ -42,7 +42,24 @@ describe('session state', () => {
 
 describe('settings', () => {
   it('defaults to the local server and no titles', () => {
-    assert.deepEqual(readSettings({}), { serverUrl: 'http://127.0.0.1:8000', token: null, deviceId: null, excludedHosts: [], trackTitles: false });
+    assert.deepEqual(readSettings({}), { serverUrl: 'http://127.0.0.1:8000', token: null, deviceId: null, deviceName: null, excludedHosts: [], trackTitles: false });
+  });
+
+  it('uses a token only at the address that issued it', () => {
+    const issued = { serverUrl: 'https://a.example/', token: 'tok', tokenServerUrl: 'https://a.example' };
+    assert.equal(readSettings(issued).token, 'tok');
+    assert.equal(readSettings({ ...issued, serverUrl: 'https://b.example' }).token, null);
+    assert.equal(readSettings({ ...issued, tokenServerUrl: undefined }).token, null);
+  });
+
+  it('refuses http:// except on this computer', () => {
+    assert.equal(normalizeServerUrl('http://qtime.example.com'), null);
+    assert.match(serverUrlProblem('http://qtime.example.com'), /https/);
+    for (const local of ['http://127.0.0.1:8000', 'http://localhost:9', 'http://127.1.2.3', 'http://[::1]:8000']) {
+      assert.equal(serverUrlProblem(local), null, local);
+    }
+    assert.equal(serverUrlProblem('https://qtime.example.com'), null);
+    assert.equal(readSettings({ serverUrl: 'http://qtime.example.com', token: 't', tokenServerUrl: 'http://qtime.example.com' }).token, null);
   });
 
   it('normalises server URLs', () => {

@@ -14,25 +14,36 @@ import { createPairingFlow } from './pairing.js';
 import { createQueue } from './queue.js';
 import { createRecorder } from './recorder.js';
 import { createSerial } from './serial.js';
-import { readSettings, SETTINGS_KEYS } from './settings.js';
+import { joinState } from './tracker.js';
+import { DEFAULT_SERVER_URL, normalizeServerUrl, readSettings, SETTINGS_KEYS, trackingConfig } from './settings.js';
+import { recordingState } from './status.js';
 import { initialSyncState } from './sync.js';
 
 const STATE_KEYS = ['tracker', 'session', 'sync', 'clockSkewMs', 'pairing'];
 
 /** A chrome.tabs.Tab → a tracker signal. Incognito tabs and non-web pages get no host. */
-export function tabSignal(type, tab) {
+export function tabSignal(type, tab, extra = {}) {
   return {
     type,
     tabId: tab?.id ?? null,
     host: !tab || tab.incognito ? null : hostOf(tab.url),
     title: typeof tab?.title === 'string' ? tab.title : null,
     audible: Boolean(tab?.audible),
+    private: Boolean(tab?.incognito),
+    ...extra,
   };
+}
+
+/** chrome.windows.getLastFocused({ populate: true }) → its active tab, with Chrome's own focus. */
+export function windowSignal(win) {
+  const tab = win?.tabs?.find((item) => item.active) ?? null;
+  return tabSignal('tab', tab, { focused: Boolean(win?.focused) });
 }
 
 /** `storage` is shaped like chrome.storage.local: get(keys[]), set(object), remove(keys[]). */
 export function createEngine({
   storage,
+  memory = storage, // chrome.storage.session in the browser: lost when the browser closes
   fetch = globalThis.fetch,
   now = Date.now,
   random = Math.random,
@@ -51,6 +62,7 @@ export function createEngine({
       settings: readSettings(values),
       session: values.session ?? null,
       sync: { ...initialSyncState(), ...values.sync },
+      skew,
       serverNow: now() + skew,
     };
   }
@@ -64,6 +76,7 @@ export function createEngine({
 
   const base = {
     storage,
+    memory,
     serial,
     queue: createQueue(storage),
     load,
@@ -91,7 +104,8 @@ export function createEngine({
 
   /** Settings changed (options page, or a test writing storage directly). */
   async function settingsChanged(keys) {
-    if (keys.includes('token') || keys.includes('serverUrl')) {
+    if (keys.includes('token') || keys.includes('serverUrl') || keys.includes('tokenServerUrl')) {
+      await link.dropForeignToken();
       await updateSync((sync) => ({ ...sync, attempt: 0, nextAt: 0, failedWith: null }));
       await link.pollSession();
       await recorder.flush({ force: true });
@@ -105,9 +119,21 @@ export function createEngine({
     const { values, settings, session, sync, serverNow } = await load();
     const queue = await base.queue.stats();
     const linked = Boolean(settings.token);
-    return { linked, serverUrl: settings.serverUrl, session, sync, queue, serverNow, pairing: values.pairing ?? null };
+    const tracker = joinState(values.tracker, await recorder.view());
+    const { excludedHosts } = trackingConfig(settings, session);
+    const recording = recordingState({ linked, tracker, session, now: serverNow, excludedHosts });
+    return { linked, serverUrl: settings.serverUrl, session, sync, queue, serverNow, recording, pairing: values.pairing ?? null };
   }
 
-  const { setUnauthorizedHandler: _internal, ...recording } = recorder;
-  return { ...recording, ...link, ...pairing, tick, settingsChanged, status };
+  /** A token stored before tokens were bound to their server is bound to the current address. */
+  async function migrate() {
+    const values = await storage.get(['token', 'tokenServerUrl', 'serverUrl']);
+    if (!values.token || values.tokenServerUrl) return;
+    const url = normalizeServerUrl(values.serverUrl ?? DEFAULT_SERVER_URL);
+    if (url) await storage.set({ tokenServerUrl: url });
+    else await storage.remove(['token', 'deviceId']); // an http:// address elsewhere: never send it again
+  }
+
+  const { setUnauthorizedHandler: _internal, view: _view, ...recording } = recorder;
+  return { ...recording, ...link, ...pairing, tick, settingsChanged, status, migrate };
 }

@@ -42,7 +42,7 @@ export function createLink(base, recorder) {
   async function forgetToken(token) {
     await serial(async () => {
       const values = await storage.get(['token']);
-      if (values.token === token) await storage.remove(['token', 'deviceId']);
+      if (values.token === token) await storage.remove(['token', 'tokenServerUrl', 'deviceId']);
     });
     await updateSync((sync) => afterUnauthorized(sync, sync.lastError));
     await applySession(null);
@@ -78,19 +78,47 @@ export function createLink(base, recorder) {
       await recorder.flush({ force: true });
       response = await apiFor(settings).unlink();
     }
-    await serial(async () => {
-      await storage.remove(['token', 'deviceId']);
-      await queue.clear();
-      await storage.set({ sync: initialSyncState() });
-    });
-    await applySession(null);
+    await dropLink();
     return response;
+  }
+
+  /**
+   * A new server address. The token and the queue belong to the old server: they
+   * are dropped before the address changes, and the old server alone is asked to
+   * revoke the token (best effort; it is forgotten here either way).
+   */
+  async function changeServer(serverUrl) {
+    const { settings } = await load();
+    if (serverUrl === settings.serverUrl) return { ok: true, unlinked: false };
+    const oldServer = settings.token ? apiFor(settings) : null;
+    await dropLink({ serverUrl });
+    if (oldServer) oldServer.unlink().catch(() => {});
+    return { ok: true, unlinked: Boolean(oldServer) };
+  }
+
+  /** A token stored for another address than the current one (e.g. set directly) is dropped. */
+  async function dropForeignToken() {
+    const values = await storage.get(['token']);
+    const { settings } = await load();
+    if (values.token && !settings.token) await dropLink();
+  }
+
+  /** Forgets the token, the pending pairing, the queue and the session; `extra` lands in the same write. */
+  async function dropLink(extra = {}) {
+    await applySession(null); // closes the open event first, so the queue cleared below holds it too
+    await serial(async () => {
+      await storage.remove(['token', 'tokenServerUrl', 'deviceId', 'pairing']);
+      await queue.clear();
+      await storage.set({ ...extra, sync: initialSyncState() });
+    });
   }
 
   recorder.setUnauthorizedHandler(forgetToken);
   return {
     applySession,
     unlink,
+    changeServer,
+    dropForeignToken,
     pollSession: () => sessionCall((api) => api.getSession()),
     startSession: (minutes, goal) => sessionCall((api) => api.startSession(minutes, goal)),
     endSession: () => sessionCall((api) => api.endSession()),

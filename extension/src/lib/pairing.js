@@ -13,8 +13,9 @@ export function createPairingFlow(base) {
   const { storage, load, apiFor, now } = base;
   let collecting = null;
 
-  async function storeToken(data) {
-    await storage.set({ token: data.token, deviceId: data.device_id ?? null });
+  /** The token is bound to the address that issued it (settings.js readSettings). */
+  async function storeToken(data, serverUrl) {
+    await storage.set({ token: data.token, tokenServerUrl: serverUrl, deviceId: data.device_id ?? null });
     await storage.remove(['pairing']);
   }
 
@@ -43,7 +44,7 @@ export function createPairingFlow(base) {
     const response = await apiFor(settings).getPairing(pairing.id);
     const status = response.data?.status;
     if (response.ok && status === 'completed' && response.data.token) {
-      await storeToken(response.data);
+      await storeToken(response.data, settings.serverUrl);
       return { state: 'linked' };
     }
     // "collected": the token was handed out already and is shown only once.
@@ -63,7 +64,7 @@ export function createPairingFlow(base) {
   async function redeemCode(code, deviceName, timezone) {
     const { settings } = await load();
     const response = await apiFor(settings).redeemCode(String(code ?? '').trim(), deviceName, timezone);
-    if (response.ok && response.data?.token) await storeToken(response.data);
+    if (response.ok && response.data?.token) await storeToken(response.data, settings.serverUrl);
     return response;
   }
 

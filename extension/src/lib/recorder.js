@@ -3,33 +3,49 @@
 
 import { afterFlush, flushQueue, inBackoff } from './sync.js';
 import { trackingConfig } from './settings.js';
-import { initialTrackerState, step } from './tracker.js';
+import { joinState, splitState, step } from './tracker.js';
+
+const VIEW_KEY = 'trackerView'; // the tracker's memory-only part (tracker.js splitState)
 
 export const FLUSH_DELAY_MS = 2000;
 
 /** `base` comes from engine.js: storage, serial, queue, load, apiFor, updateSync, clocks and timers. */
 export function createRecorder(base) {
-  const { storage, serial, queue, load, apiFor, updateSync, now, random, newId, staleMs, setTimer } = base;
+  const { storage, memory, serial, queue, load, apiFor, updateSync, now, random, newId, staleMs, setTimer } = base;
   let flushTimer = null;
   let flushing = null;
   let flushAgain = false;
   let onUnauthorized = async () => {};
 
-  /** Feeds one signal to the tracker; closed events join the queue in the same write. */
+  /**
+   * Feeds one signal to the tracker; closed events join the queue in the same write.
+   * `sig` may be a function that reads Chrome's state and resolves to a signal (or
+   * null): it runs in turn, so signals apply in the order they were fired, each at
+   * the time it was fired.
+   */
   function signal(sig) {
+    const firedAt = now();
     return serial(async () => {
-      const { values, settings, session, serverNow } = await load();
-      const ctx = { now: serverNow, newId, staleMs, ...trackingConfig(settings, session) };
-      const { state, closed } = step(values.tracker ?? initialTrackerState(), sig, ctx);
+      const resolved = typeof sig === 'function' ? await sig() : sig;
+      if (!resolved) return [];
+      const { values, settings, session, skew } = await load();
+      const view = (await memory.get([VIEW_KEY]))[VIEW_KEY];
+      const ctx = { now: firedAt + skew, newId, staleMs, ...trackingConfig(settings, session) };
+      const { state, closed } = step(joinState(values.tracker, view), withServerTime(resolved, skew), ctx);
+      const { durable, volatile } = splitState(state);
+      await memory.set({ [VIEW_KEY]: volatile });
       if (closed.length === 0) {
-        await storage.set({ tracker: state });
+        await storage.set({ tracker: durable });
         return closed;
       }
-      await queue.push(closed, { tracker: state });
+      await queue.push(closed, { tracker: durable });
       scheduleFlush();
       return closed;
     });
   }
+
+  /** Forgets the memory-only timeline (the browser is unlinked). */
+  const forgetTimeline = () => serial(() => memory.remove([VIEW_KEY]));
 
   function scheduleFlush(delay = FLUSH_DELAY_MS) {
     if (flushTimer !== null) return;
@@ -70,11 +86,19 @@ export function createRecorder(base) {
 
   return {
     signal,
+    forgetTimeline,
     flush,
     scheduleFlush,
+    /** The memory-only tracker state, for the popup's status line. */
+    view: async () => (await memory.get([VIEW_KEY]))[VIEW_KEY] ?? null,
     /** Who handles a refused token (the link module; set once by the engine). */
     setUnauthorizedHandler(handler) {
       onUnauthorized = handler;
     },
   };
+}
+
+/** A signal's `at` (local clock) in server time, like the tracker's clock. */
+function withServerTime(sig, skew) {
+  return Number.isFinite(sig.at) ? { ...sig, at: sig.at + skew } : sig;
 }

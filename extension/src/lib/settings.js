@@ -5,29 +5,47 @@ import { parseHostList } from './hosts.js';
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8000';
 
-/** Keys the user (options page) or a test may write; the worker reacts to them. */
-export const SETTINGS_KEYS = ['serverUrl', 'token', 'deviceId', 'excludedHosts', 'trackTitles'];
+/** Keys the user (options page), the pairing or a test may write; the worker reacts to them. */
+export const SETTINGS_KEYS = ['serverUrl', 'token', 'tokenServerUrl', 'deviceId', 'deviceName', 'excludedHosts', 'trackTitles'];
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
+
+/**
+ * The token counts only for the server that issued it (`tokenServerUrl`): after
+ * any change of address it is never sent anywhere (see link.js changeServer).
+ */
 export function readSettings(values) {
+  const serverUrl = normalizeServerUrl(values.serverUrl) ?? DEFAULT_SERVER_URL;
+  const issuedHere = normalizeServerUrl(values.tokenServerUrl) === serverUrl;
   return {
-    serverUrl: normalizeServerUrl(values.serverUrl) ?? DEFAULT_SERVER_URL,
-    token: typeof values.token === 'string' && values.token !== '' ? values.token : null,
+    serverUrl,
+    token: typeof values.token === 'string' && values.token !== '' && issuedHere ? values.token : null,
     deviceId: values.deviceId ?? null,
+    deviceName: typeof values.deviceName === 'string' && values.deviceName.trim() !== '' ? values.deviceName.trim() : null,
     excludedHosts: Array.isArray(values.excludedHosts) ? parseHostList(values.excludedHosts.join('\n')) : [],
     trackTitles: values.trackTitles === true,
   };
 }
 
-/** "https://qtime.example.com/" → "https://qtime.example.com"; null if not http(s). */
-export function normalizeServerUrl(text) {
-  if (typeof text !== 'string' || text.trim() === '') return null;
+/** Why an address cannot be used, or null when it can. */
+export function serverUrlProblem(text) {
+  let url;
   try {
-    const url = new URL(text.trim());
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+    url = new URL(String(text ?? '').trim());
   } catch {
-    return null;
+    return 'Enter an address starting with https:// (or http:// for this computer).';
   }
+  if (url.protocol === 'https:') return null;
+  if (url.protocol !== 'http:') return 'Enter an address starting with https:// (or http:// for this computer).';
+  // The token travels with every request: in clear text only to this computer.
+  return LOOPBACK.test(url.hostname) ? null : 'Use https:// for a server on another computer: the device token must not travel in clear text.';
+}
+
+/** "https://qtime.example.com/" → "https://qtime.example.com"; null if not usable (see serverUrlProblem). */
+export function normalizeServerUrl(text) {
+  if (typeof text !== 'string' || text.trim() === '' || serverUrlProblem(text) !== null) return null;
+  const url = new URL(text.trim());
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /**

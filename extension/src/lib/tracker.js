@@ -5,11 +5,16 @@
 //
 // A "candidate" is what would be recorded right now if a session were active:
 // the active tab's host (and title), with idle=true when the user is away but
-// the tab is audible. `since` is when the candidate last changed, so a session
-// learned late (polled every 30 s) still starts its first event at the session
-// start rather than at the poll.
+// the tab is audible. `since` is when the candidate last changed, and `recent`
+// holds the candidates of the last few minutes (timeline.js), so a session
+// learned late still counts from its real start, tab switches included.
+//
+// Only what is being recorded is durable (chrome.storage.local): the session,
+// the open event and the clock marks. What the browser shows (tab, focus,
+// idle, candidate, the timeline) is kept in memory only (see splitState).
 
 import { isExcluded } from './hosts.js';
+import { backfill, remember } from './timeline.js';
 
 /** Idle states in which the user counts as away. */
 const AWAY = new Set(['idle', 'locked']);
@@ -21,25 +26,43 @@ export const MIN_EVENT_MS = 500;
 /** Silence longer than this (four missed 30 s alarms) means the browser was not running. */
 export const STALE_MS = 2 * 60 * 1000;
 
+const DURABLE_KEYS = ['session', 'open', 'lastSeen', 'known'];
+
 export function initialTrackerState() {
   return {
     session: null, // { id, start, end } while a session is active
-    tab: null, // { tabId, host, title, audible }; host null = never recorded
+    known: null, // { id, from }: the last session seen, and until when it was known
+    tab: null, // { tabId, host, title, audible, private }; host null = never recorded
     focused: true,
     idle: 'active',
     candidate: null,
     since: null,
+    recent: [], // [{ host, title, idle, audible, start, end }], memory only
     open: null, // { id, host, title, start, audible, idle }
     lastSeen: null,
   };
 }
 
+/** The state as two parts: `durable` for chrome.storage.local, `volatile` for memory. */
+export function splitState(state) {
+  const durable = {};
+  const volatile = {};
+  for (const [key, value] of Object.entries(state)) (DURABLE_KEYS.includes(key) ? durable : volatile)[key] = value;
+  return { durable, volatile };
+}
+
+export function joinState(durable, volatile) {
+  const kept = Object.fromEntries(Object.entries(durable ?? {}).filter(([key]) => DURABLE_KEYS.includes(key)));
+  return { ...initialTrackerState(), ...volatile, ...kept };
+}
+
 /**
- * Signals:
- *  { type: 'tab', tabId, host, title, audible }   the focused window's active tab
+ * Signals (each may carry `at`, when the change really happened, if before now):
+ *  { type: 'tab', tabId, host, title, audible, private?, focused? }  the focused window's
+ *        active tab; `focused` (when given) is Chrome's own window focus, read with it
  *  { type: 'tabUpdated', tabId, host, title, audible }  ignored unless it is that tab
  *  { type: 'focus', focused }                      a browser window has focus or none
- *  { type: 'idle', state: 'active'|'idle'|'locked' }
+ *  { type: 'idle', state: 'active'|'idle'|'locked', at }  at = when the user went away
  *  { type: 'session', active, id, start, end }
  *  { type: 'startup' }  the browser was restarted: the open event ended at lastSeen
  *  { type: 'tick' } / { type: 'config' }          re-evaluate (session end, settings)
@@ -48,8 +71,9 @@ export function initialTrackerState() {
  * Returns { state, closed } where closed lists finished events, oldest first.
  */
 export function step(prev, signal, ctx) {
-  const { now } = ctx;
   const state = { ...initialTrackerState(), ...prev };
+  const now = Math.max(ctx.now, state.lastSeen ?? ctx.now);
+  const at = Math.min(now, signal.at ?? now);
   const closed = [];
 
   // The alarm updates lastSeen every 30 s while the browser runs. A longer
@@ -61,16 +85,21 @@ export function step(prev, signal, ctx) {
       const end = Math.max(state.open.start, state.lastSeen ?? state.open.start);
       pushClosed(closed, state.open, Math.min(end, state.session?.end ?? end));
     }
+    const seen = state.lastSeen ?? now;
+    state.recent = remember(state.recent, spanOf(state, Math.max(state.since ?? seen, seen)), now);
     Object.assign(state, { open: null, candidate: null });
-    if (signal.type === 'startup') Object.assign(state, { tab: null, focused: true, idle: 'active' });
+    if (signal.type === 'startup') Object.assign(state, { tab: null, focused: true, idle: 'active', recent: [] });
   }
   const sessionBefore = state.session;
   applySignal(state, signal, ctx);
 
   const candidate = candidateOf(state, ctx);
   if (!sameSegment(candidate, state.candidate)) {
+    state.recent = remember(state.recent, spanOf(state, at), now);
     state.candidate = candidate;
-    state.since = now;
+    state.since = Math.max(at, state.since ?? at);
+  } else {
+    state.recent = remember(state.recent, null, now);
   }
   const session = state.session;
   const recording = session && now >= session.start && now < session.end ? candidate : null;
@@ -79,28 +108,52 @@ export function step(prev, signal, ctx) {
     const sameSession = session && sessionBefore && session.id === sessionBefore.id;
     if (!recording || !sameSession || !sameSegment(recording, state.open)) {
       const limit = sessionBefore ? sessionBefore.end : now;
-      pushClosed(closed, state.open, Math.min(now, limit));
+      pushClosed(closed, state.open, Math.max(state.open.start, Math.min(at, limit)));
       state.open = null;
     } else if (state.tab?.audible) {
       state.open = { ...state.open, audible: true };
     }
   }
+  const from = learnedFrom(state, sessionBefore);
+  if (from !== null) {
+    const spans = backfill(state.recent, { from, to: Math.min(now, session.end), newId: ctx.newId, excludedHosts: ctx.excludedHosts });
+    for (const event of spans) pushClosed(closed, event, event.end);
+  }
   if (recording && !state.open) {
     state.open = {
       id: ctx.newId(),
       ...recording,
-      start: Math.max(state.since ?? now, session.start),
+      start: Math.max(state.since ?? now, session.start, from ?? -Infinity),
       audible: Boolean(state.tab?.audible),
     };
   }
+  if (session) state.known = { id: session.id, from: now };
   state.lastSeen = now;
   return { state, closed };
+}
+
+/**
+ * When a session has just become known: the moment from which the timeline
+ * fills it in (its start, or when it was last known if it comes back), else null.
+ */
+function learnedFrom(state, sessionBefore) {
+  const session = state.session;
+  if (!session || (sessionBefore && sessionBefore.id === session.id)) return null;
+  const knownUntil = state.known && state.known.id === session.id ? state.known.from : -Infinity;
+  return Math.max(session.start, knownUntil);
+}
+
+/** The span the current candidate covered until `end`, for the timeline. */
+function spanOf(state, end) {
+  if (!state.candidate || state.since === null) return null;
+  return { ...state.candidate, audible: Boolean(state.tab?.audible), start: state.since, end };
 }
 
 function applySignal(state, signal, ctx) {
   switch (signal.type) {
     case 'tab':
       state.tab = tabOf(signal, ctx);
+      if (typeof signal.focused === 'boolean') state.focused = signal.focused;
       break;
     case 'tabUpdated':
       if (state.tab && state.tab.tabId === signal.tabId) state.tab = tabOf(signal, ctx);
@@ -125,9 +178,10 @@ function applySignal(state, signal, ctx) {
 function tabOf(signal, { trackTitles = false }) {
   return {
     tabId: signal.tabId ?? null,
-    host: signal.host ?? null,
+    host: signal.private ? null : signal.host ?? null,
     title: trackTitles && typeof signal.title === 'string' ? signal.title : null,
     audible: Boolean(signal.audible),
+    private: Boolean(signal.private),
   };
 }
 

@@ -1,0 +1,37 @@
+// The short local timeline: what the browser showed in the last few minutes,
+// kept so that a session the extension learns of late (started in Telegram,
+// found at the next poll) is recorded from its real start.
+//
+// It lives only in memory (chrome.storage.session, see tracker.js
+// splitState), holds at most TIMELINE_MS of spans, and none of it is ever
+// queued unless a declared session covers it: backfill() clips every span to
+// the session's window.
+
+import { isExcluded } from './hosts.js';
+
+/** How far back a late-learned session is filled in; the alarm polls every 30 s. */
+export const TIMELINE_MS = 5 * 60 * 1000;
+const MAX_SPANS = 300;
+
+/** Adds the span a candidate covered, dropping spans older than the timeline. */
+export function remember(recent, span, now) {
+  const kept = (recent ?? []).filter((item) => item.end > now - TIMELINE_MS);
+  if (span && span.end > span.start) kept.push(span);
+  return kept.slice(-MAX_SPANS);
+}
+
+/**
+ * Closed events for the spans inside [from, to), clipped to it and filtered
+ * by the current exclusions. `from` is the session's start (or the moment it
+ * was last known); `to` is now or the session end, whichever is first.
+ */
+export function backfill(recent, { from, to, newId, excludedHosts = [] }) {
+  const events = [];
+  for (const span of recent ?? []) {
+    const start = Math.max(span.start, from);
+    const end = Math.min(span.end, to);
+    if (end <= start || isExcluded(span.host, excludedHosts)) continue;
+    events.push({ id: newId(), host: span.host, title: span.title, idle: span.idle, audible: span.audible, start, end });
+  }
+  return events;
+}

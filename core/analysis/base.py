@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
+from core.analysis.safe_text import neutralise
 from core.errors import AnalyserFailed
 from core.metrics import SessionMetrics
 
@@ -45,12 +47,14 @@ class Analyser(Protocol):
     async def analyse(self, data: AnalysisInput) -> Verdict: ...
 
 
-def checked(verdict: Verdict) -> Verdict:
-    """The verdict tidied, or AnalyserFailed: grades 1–5 and exactly three single sentences."""
+def checked(verdict: Verdict, known_hosts: Collection[str] = ()) -> Verdict:
+    """The verdict tidied, or AnalyserFailed: grades 1–5 and exactly three single sentences,
+    with nothing in them that Telegram would make a link, except the session's own hosts
+    (see core.analysis.safe_text)."""
     for grade in (verdict.quality, verdict.distraction):
         if not 1 <= grade <= 5:
             raise AnalyserFailed(f"grade {grade} out of range")
-    sentences = tuple(" ".join(s.split()) for s in verdict.solutions)
+    sentences = tuple(neutralise(s, known_hosts) for s in verdict.solutions)
     if len(sentences) != SOLUTION_COUNT:
         raise AnalyserFailed(f"{len(sentences)} solutions instead of {SOLUTION_COUNT}")
     for sentence in sentences:

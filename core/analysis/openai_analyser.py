@@ -104,6 +104,6 @@ class OpenAIAnalyser:
             reason = "refused" if message is not None and message.refusal else "empty answer"
             raise AnalyserFailed(reason)
         answer = message.parsed
-        return checked(
-            Verdict(answer.quality, answer.distraction, tuple(answer.solutions), self.name)
-        )
+        hosts = {entry.host for entry in data.metrics.top_hosts}
+        verdict = Verdict(answer.quality, answer.distraction, tuple(answer.solutions), self.name)
+        return checked(verdict, hosts)

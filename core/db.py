@@ -7,6 +7,7 @@ up front instead of failing with "database is locked" half-way.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +23,14 @@ from sqlalchemy.ext.asyncio import (
 
 SessionMaker = async_sessionmaker[AsyncSession]
 READ_ONLY = "qtime_read_only"
+# At DEBUG these print SQL parameters and result rows (goals, names, hosts): they stay
+# quiet unless QTIME_DATABASE__ECHO asks for the SQL.
+DRIVER_LOGGERS = ("sqlalchemy.engine", "sqlalchemy.pool", "aiosqlite", "asyncpg")
+
+
+def _quiet_drivers() -> None:
+    for name in DRIVER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _tune_sqlite(engine: Engine) -> None:
@@ -45,12 +54,21 @@ def _tune_sqlite(engine: Engine) -> None:
 def create_engine(url: str, *, echo: bool = False, pre_ping: bool = True) -> AsyncEngine:
     """`pre_ping=False` saves a round trip (three on asyncpg) per checkout, for a pool whose
     users retry a failed unit anyway: a dead connection then fails once and is replaced."""
+    if not echo:
+        _quiet_drivers()
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 10})
+        engine = create_async_engine(
+            url, echo=echo, hide_parameters=not echo, connect_args={"timeout": 10}
+        )
         _tune_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_pre_ping=pre_ping, pool_size=10, max_overflow=10
+        url,
+        echo=echo,
+        hide_parameters=not echo,  # SQL errors and DEBUG logs would carry goals and names
+        pool_pre_ping=pre_ping,
+        pool_size=10,
+        max_overflow=10,
     )
 
 
@@ -59,7 +77,10 @@ def create_sqlite_thread_engine(url: str) -> Engine:
     unit of work in one worker thread: one thread hop per unit instead of one per statement
     (aiosqlite's way). Use it from that one thread only."""
     path = url.split(":///", 1)[1]
-    engine = sqlalchemy.create_engine(f"sqlite+pysqlite:///{path}", connect_args={"timeout": 10})
+    _quiet_drivers()
+    engine = sqlalchemy.create_engine(
+        f"sqlite+pysqlite:///{path}", hide_parameters=True, connect_args={"timeout": 10}
+    )
     _tune_sqlite(engine)
     return engine
 

@@ -10,6 +10,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from pydantic import SecretStr
+
 from core.db import (
     SessionMaker,
     create_engine,
@@ -103,6 +105,7 @@ class ApiContext:
     writer: Writer  # ingest's units of work
     limits: ApiLimits
     bot_info: BotInfo
+    metrics_token: SecretStr | None  # /metrics is refused without it
 
     @classmethod
     async def open(cls, settings: Settings) -> ApiContext:
@@ -120,6 +123,7 @@ class ApiContext:
             writer=writer,
             limits=ApiLimits.open(resources, settings),
             bot_info=BotInfo(settings.telegram.api_url, token),
+            metrics_token=settings.api.metrics_token,
         )
 
     async def close(self) -> None:

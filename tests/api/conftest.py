@@ -21,6 +21,8 @@ from tests.fakes.telegram import FakeTelegram
 from tracker_api.app import create_app
 
 CLIENT_ADDRESS = ("203.0.113.7", 51000)
+METRICS_TOKEN = "test-metrics-token"
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 @pytest.fixture
@@ -30,7 +32,11 @@ def api_settings(
     redis: Redis,
     fake_telegram: FakeTelegram,
 ) -> Settings:
-    return make_settings(database={"url": database_url}, telegram={"api_url": fake_telegram.url})
+    return make_settings(
+        database={"url": database_url},
+        telegram={"api_url": fake_telegram.url},
+        api={"metrics_token": METRICS_TOKEN},
+    )
 
 
 @pytest.fixture

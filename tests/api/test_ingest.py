@@ -15,7 +15,7 @@ from core.db import SessionMaker
 from core.ingest import MAX_EVENTS, STORED_TITLE_CHARS
 from core.models import ActivityEvent, SessionStatus, utcnow
 from core.settings import Settings
-from tests.api.conftest import Linked, add_session, client_for, exclude, running
+from tests.api.conftest import METRICS_AUTH, Linked, add_session, client_for, exclude, running
 
 
 def event(host: str, start: datetime, end: datetime, **fields: Any) -> dict[str, Any]:
@@ -326,13 +326,13 @@ async def test_metrics_count_events_and_requests(
     now: datetime, client: httpx.AsyncClient, ann: Linked, sessionmaker: SessionMaker
 ) -> None:
     await add_session(sessionmaker, ann.user_id, started=now - timedelta(minutes=30), minutes=50)
-    before = (await client.get("/metrics")).text
+    before = (await client.get("/metrics", headers=METRICS_AUTH)).text
     batch = [
         event("a.test", now - timedelta(minutes=20), now - timedelta(minutes=19)),
         event("a b", now - timedelta(minutes=3), now - timedelta(minutes=2)),
     ]
     await send(client, ann, batch)
-    after = (await client.get("/metrics")).text
+    after = (await client.get("/metrics", headers=METRICS_AUTH)).text
 
     def value(text: str, name: str) -> float:
         lines = [line for line in text.splitlines() if line.startswith(name + " ")]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from redis.exceptions import RedisError
@@ -12,6 +13,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.resources import Resources
+from tracker_api.deps import BearerDep, ContextDep
+
+METRICS_OFF = "metrics are off; set QTIME_API__METRICS_TOKEN to read them with that Bearer token"
+METRICS_REFUSED = "wrong or missing metrics token"
 
 router = APIRouter(tags=["health"])
 
@@ -43,5 +48,13 @@ async def readyz(request: Request) -> JSONResponse:
 
 
 @router.get("/metrics", include_in_schema=False)
-async def metrics() -> Response:
+async def metrics(context: ContextDep, credentials: BearerDep) -> Response:
+    """Prometheus text, for a scraper holding `QTIME_API__METRICS_TOKEN` as its Bearer
+    token; without that setting nobody reads them."""
+    expected = context.metrics_token
+    if expected is None:
+        raise HTTPException(403, METRICS_OFF)
+    given = credentials.credentials if credentials else ""
+    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+        raise HTTPException(401, METRICS_REFUSED, headers={"WWW-Authenticate": "Bearer"})
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -259,4 +259,44 @@ describe('engine', () => {
     assert.equal(data.has('token'), false);
     assert.deepEqual((await worker.status()).queue, { length: 0, dropped: 0 });
   });
+
+  it('a new server address never receives the old token or the old queue', async () => {
+    const revoked = [];
+    server.handlers['DELETE /v1/devices/me'] = (_body, init) => (revoked.push(init.headers.Authorization), { status: 204 });
+    const worker = bootWorker();
+    await worker.pollSession();
+    await worker.signal(tab(1, 'https://github.com/'));
+    clock.advance(MIN);
+    await worker.signal(tab(2, 'https://example.com/'));
+    server.down = true; // the old server is unreachable: two events wait
+    await worker.flush();
+    server.down = false;
+    const before = server.requests.length;
+
+    const result = await worker.changeServer('http://127.0.0.1:9999');
+    assert.equal(result.unlinked, true);
+    await worker.tick();
+    await worker.flush();
+    const after = server.requests.slice(before);
+    assert.deepEqual(after.filter((r) => r.headers.Authorization).map((r) => new URL(`http://x${r.path}`).pathname), ['/v1/devices/me']);
+    assert.deepEqual(revoked, ['Bearer tok-1']); // only the old server, which issued it, hears of the token again
+    assert.equal(data.has('token'), false);
+    assert.deepEqual((await worker.status()).queue, { length: 0, dropped: 0 });
+    assert.equal((await worker.status()).recording.reason, 'not-linked');
+  });
+
+  it('a token written for another address is dropped and never sent', async () => {
+    const worker = bootWorker();
+    await worker.pollSession();
+    await worker.signal(tab(1, 'https://github.com/'));
+    clock.advance(MIN);
+    await worker.signal(tab(2, 'https://example.com/'));
+    const before = server.requests.length;
+    data.set('serverUrl', 'http://localhost:7000'); // e.g. another options page saved it
+    await worker.settingsChanged(['serverUrl']);
+    await worker.flush({ force: true });
+    assert.deepEqual(server.requests.slice(before).filter((r) => r.headers.Authorization), []);
+    assert.equal(data.has('token'), false);
+    assert.equal((await worker.status()).queue.length, 0);
+  });
 });

@@ -127,7 +127,8 @@ export function step(prev, signal, ctx) {
       audible: Boolean(state.tab?.audible),
     };
   }
-  if (session) state.known = { id: session.id, from: now };
+  const live = session ?? sessionBefore; // known until now, even when it just went away
+  if (live) state.known = { id: live.id, from: now };
   state.lastSeen = now;
   return { state, closed };
 }

@@ -14,22 +14,19 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import DefaultKeyBuilder
-from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 from aiogram.utils.token import TokenValidationError
 from arq.connections import ArqRedis
 
 from bot import texts
-from bot.middlewares import DbSessionMiddleware, SkipDuplicateUpdates
+from bot.middlewares import DbSessionMiddleware
 from bot.notify import RetryAfterMiddleware
 from bot.units import Units
 from core.db import SessionMaker
 from core.settings import ConfigError, Settings
 
 FSM_TTL_SECONDS = 7 * 24 * 3600  # an unfinished form is dropped after a week
-# A user's updates are handled one at a time; a lock left by a crashed process frees itself
-# after this many seconds instead of aiogram's 60.
-ISOLATION_LOCK_SECONDS = 15
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -51,6 +48,10 @@ def create_dispatcher(
     """Handlers get `db` (one session per update), `units` (see `bot.units`) and `queue`
     (enqueue jobs, publish). Emit its shutdown when done with it.
 
+    Feed it through `bot.updates`: the drainer runs one chat's updates one at a time and
+    handles each update_id once, so the Dispatcher needs no events isolation (whose Redis
+    lock a stopped process could leave behind) and no duplicate filter of its own.
+
     `routers` replaces the product's handlers (a benchmark's baseline); the rest is the same.
     """
     # Keys carry the bot id and expire, so several bots can share one Redis safely.
@@ -58,16 +59,10 @@ def create_dispatcher(
     storage = RedisStorage(
         redis, key_builder=key_builder, state_ttl=FSM_TTL_SECONDS, data_ttl=FSM_TTL_SECONDS
     )
-    dispatcher = Dispatcher(
-        storage=storage,
-        events_isolation=RedisEventIsolation(
-            redis, key_builder=key_builder, lock_kwargs={"timeout": ISOLATION_LOCK_SECONDS}
-        ),
-    )
+    dispatcher = Dispatcher(storage=storage)
     dispatcher["queue"] = redis
     dispatcher["units"] = units = Units(sessionmaker)
     dispatcher.shutdown.register(units.close)
-    dispatcher.update.outer_middleware(SkipDuplicateUpdates(redis))
     dispatcher.update.outer_middleware(DbSessionMiddleware(sessionmaker))
     _include(dispatcher, *(features() if routers is None else routers))
     return dispatcher

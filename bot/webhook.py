@@ -1,8 +1,9 @@
-"""Webhook mode: Telegram POSTs each update to the API, which hands it to the Dispatcher.
+"""Webhook mode: Telegram POSTs each update to the API, which stores it in the inbox.
 
-The API answers at once and the update is handled in a background task: Telegram
-resends an update that is not answered within 60 seconds. Duplicates that still
-arrive are skipped by `bot.middlewares.SkipDuplicateUpdates`.
+The API answers 200 once the update is stored (or was stored before: Telegram redelivers
+calls it thinks were lost) and 503 when it cannot store it, so Telegram sends it again.
+Every API instance runs a drainer (`bot.updates.drain`); one of them at a time handles
+the stored updates, in the background of the HTTP calls.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import hmac
 import logging
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from aiogram import Bot, Dispatcher
@@ -19,6 +21,8 @@ from aiogram.types import Update
 from arq.connections import ArqRedis
 
 from bot.factory import create_bot, create_dispatcher, set_commands
+from bot.updates.drain import Drainer
+from bot.updates.inbox import Inbox
 from bot.webhook_contract import PATH
 from core.db import SessionMaker
 from core.settings import ConfigError, Settings
@@ -26,7 +30,6 @@ from core.settings import ConfigError, Settings
 log = logging.getLogger(__name__)
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-DRAIN_SECONDS = 10
 
 
 def webhook_config(settings: Settings) -> tuple[str, str]:
@@ -47,28 +50,39 @@ def webhook_config(settings: Settings) -> tuple[str, str]:
 
 
 class WebhookFeeder:
-    """Checks the secret header and feeds updates to the Dispatcher in the background."""
+    """Checks the secret header, stores updates in the inbox and drains it in the background."""
 
-    def __init__(self, bot: Bot, dispatcher: Dispatcher, url: str, secret: str) -> None:
+    def __init__(
+        self, bot: Bot, dispatcher: Dispatcher, inbox: Inbox, url: str, secret: str
+    ) -> None:
         self.bot = bot
         self.dispatcher = dispatcher
+        self.inbox = inbox
         self.url = url
-        self.secret = secret
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self.secret = secret.encode()
+        self._stop = asyncio.Event()
+        self._draining: asyncio.Task[None] | None = None
 
     @classmethod
     def create(
         cls, settings: Settings, sessionmaker: SessionMaker, redis: ArqRedis
     ) -> WebhookFeeder:
         url, secret = webhook_config(settings)
-        return cls(create_bot(settings), create_dispatcher(sessionmaker, redis), url, secret)
+        bot = create_bot(settings)
+        dispatcher = create_dispatcher(sessionmaker, redis)
+        return cls(bot, dispatcher, Inbox(redis, bot.id), url, secret)
 
     async def register(self) -> None:
-        """Point Telegram at us (setWebhook with the secret) and set the command menu."""
+        """Point Telegram at us (setWebhook with the secret), set the command menu, and
+        start draining the inbox."""
+        await self.dispatcher.emit_startup(bot=self.bot)
+        self._draining = asyncio.create_task(
+            Drainer(self.bot, self.dispatcher, self.inbox).run(self._stop)
+        )
         try:
             await self.bot.set_webhook(
                 self.url,
-                secret_token=self.secret,
+                secret_token=self.secret.decode(),
                 allowed_updates=self.dispatcher.resolve_used_update_types(),
             )
             await set_commands(self.bot)
@@ -80,24 +94,30 @@ class WebhookFeeder:
             # A webhook set by an earlier start keeps working; the API must serve anyway.
             log.error("setWebhook failed", extra={"error": type(exc).__name__})
 
-    def authorized(self, secret: str | None) -> bool:
-        return secret is not None and hmac.compare_digest(secret.encode(), self.secret.encode())
+    def authorized(self, headers: Sequence[str]) -> bool:
+        """Exactly one secret header, and it is ours (compared in constant time)."""
+        if len(headers) != 1 or not _SECRET.fullmatch(headers[0]):
+            return False
+        return hmac.compare_digest(headers[0].encode(), self.secret)
 
-    def feed(self, raw: dict[str, Any]) -> None:
-        """Start handling one update; raises pydantic's ValidationError on a malformed one."""
-        update = Update.model_validate(raw, context={"bot": self.bot})
-        task = asyncio.create_task(self.dispatcher.feed_update(self.bot, update))
-        self._tasks.add(task)
-        task.add_done_callback(self._finished)
+    @staticmethod
+    def parse(raw: Any) -> dict[str, Any]:
+        """The update as Telegram sent it; ValueError when it is not one."""
+        if not isinstance(raw, dict) or type(raw.get("update_id")) is not int:
+            raise ValueError("not a Telegram update")
+        Update.model_validate(raw)  # pydantic's ValidationError is a ValueError
+        return raw
 
-    def _finished(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("update failed", exc_info=task.exception())
+    async def store(self, update: dict[str, Any]) -> bool:
+        """Store one update (a replay is taken as stored); False when the inbox is full.
+        Redis errors pass through."""
+        taken, _ = await self.inbox.append([update])
+        return taken == 1
 
     async def close(self) -> None:
-        """Let updates in flight finish (briefly), then shut the dispatcher and the bot down."""
-        if self._tasks:
-            await asyncio.wait(self._tasks, timeout=DRAIN_SECONDS)
+        """Stop draining (the updates under way finish or stay stored), shut the bot down."""
+        self._stop.set()
+        if self._draining is not None:
+            await self._draining
         await self.dispatcher.emit_shutdown(bot=self.bot)
         await self.bot.session.close()

@@ -33,6 +33,7 @@ async def run_api(settings: Settings, stop: asyncio.Event) -> None:
 
 async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     from bot.factory import create_bot, create_dispatcher, set_commands
+    from bot.updates.polling import serve_polling
 
     if settings.telegram.mode is TelegramMode.webhook:
         raise ConfigError("in webhook mode the API serves the bot: run `qtime api` instead")
@@ -42,11 +43,7 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await set_commands(bot)
-        polling = asyncio.create_task(dispatcher.start_polling(bot, handle_signals=False))
-        await _until(stop, polling)
-        if not polling.done():
-            await dispatcher.stop_polling()
-        await polling
+        await serve_polling(bot, dispatcher, resources.redis, stop)
     finally:
         await bot.session.close()
         await dispatcher.storage.close()

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from prometheus_client import Counter, Gauge
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from bot.updates.inbox import Inbox, bot_id_of
 from core.ingest import IngestResult
+from core.settings import Settings
 
 REQUESTS = Counter("qtime_api_requests", "HTTP requests answered", ["method", "route", "status"])
 EVENTS_ACCEPTED = Counter("qtime_events_accepted", "Activity events stored")
@@ -15,6 +23,10 @@ EVENTS_REJECTED = Counter("qtime_events_rejected", "Activity events refused as i
 EVENTS_DROPPED = Counter(
     "qtime_events_dropped", "Valid activity events outside every session or excluded"
 )
+
+INBOX_WAITING = Gauge("qtime_telegram_inbox_depth", "Telegram updates stored, not yet handled")
+INBOX_PARKED = Gauge("qtime_telegram_inbox_parked", "Telegram updates whose handler kept failing")
+INBOX_REFRESH_SECONDS = 5.0
 
 
 def count_ingest(result: IngestResult) -> None:
@@ -53,3 +65,29 @@ class RequestMetrics:
             route: BaseRoute | None = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             REQUESTS.labels(scope["method"], template, str(status)).inc()
+
+
+@contextlib.asynccontextmanager
+async def watch_inbox(settings: Settings, redis: Redis) -> AsyncIterator[None]:
+    """Keep the Telegram inbox gauges fresh (every few seconds) while the block runs."""
+    token = settings.telegram.token.get_secret_value() if settings.telegram.token else ""
+    if not token.partition(":")[0].isdigit():  # no bot, no inbox (the bot checks the token)
+        yield
+        return
+    inbox = Inbox(redis, bot_id_of(token))
+
+    async def refresh() -> None:
+        while True:
+            with contextlib.suppress(RedisError, OSError):  # /readyz reports Redis
+                waiting, parked = await inbox.depth()
+                INBOX_WAITING.set(waiting)
+                INBOX_PARKED.set(parked)
+            await asyncio.sleep(INBOX_REFRESH_SECONDS)
+
+    task = asyncio.create_task(refresh())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -78,7 +78,7 @@ async def polling_bot(
 ) -> AsyncIterator[PollingBot]:
     bot = PollingBot(bot_settings)
     await bot.start()
-    await fake_telegram.wait_for_call("getMe")  # polling begins with it
+    await fake_telegram.wait_for_call("setMyCommands")  # then it polls
     yield bot
     await bot.stop()
 

@@ -15,6 +15,7 @@ from bot.callbacks import ForgetConfirm
 from bot.identity import sender
 from bot.texts import data as texts
 from core import events_bus
+from core.erasure import erase_redis, traces
 from core.export import forget_user
 from core.queue import EXPORT_DATA, enqueue
 from core.users import get_by_telegram_id
@@ -59,8 +60,10 @@ async def forget_confirmed(
     if user is None:
         await callback.message.edit_text(texts.NOTHING_TO_FORGET)
         return
+    found = await traces(db, user)
     counts = await forget_user(db, user.id)
     await db.commit()
-    await events_bus.announce_revoked(queue, user.id)
     await state.clear()
+    await erase_redis(queue, found)
+    await events_bus.announce_revoked(queue, user.id)
     await callback.message.edit_text(texts.FORGOT.format(**counts))

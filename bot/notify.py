@@ -84,7 +84,8 @@ class SendLimitMiddleware(BaseRequestMiddleware):
         name = method.__api_method__
         if chat_id is None or name == "sendChatAction" or not name.startswith(LIMITED):
             return await make_request(bot, method)
-        await self.limiter.acquire(chat_id)
+        if not self.limiter.take_held(chat_id):
+            await self.limiter.acquire(chat_id)
         try:
             return await make_request(bot, method)
         except TelegramRetryAfter as exc:
@@ -92,9 +93,12 @@ class SendLimitMiddleware(BaseRequestMiddleware):
             raise
 
 
-def limit_sends(bot: Bot, redis: Redis) -> None:
-    """Make `bot` respect the shared send budget (inside its 429 retries: each try waits)."""
-    bot.session.middleware(SendLimitMiddleware(SendLimiter(redis, bot.id)))
+def limit_sends(bot: Bot, redis: Redis) -> SendLimiter:
+    """Make `bot` respect the shared send budget (inside its 429 retries: each try waits);
+    returns the limiter, whose `slot` a caller holds to claim work after its wait."""
+    limiter = SendLimiter(redis, bot.id)
+    bot.session.middleware(SendLimitMiddleware(limiter))
+    return limiter
 
 
 def is_not_modified(exc: TelegramBadRequest) -> bool:

@@ -13,17 +13,24 @@ different machines agree:
   the workers' running jobs, a bounded number.
 
 `pause` pushes both slots back after a 429, so every process honours `retry_after`.
+`slot` holds a chat's slot across work that must come after the wait, such as claiming a
+weekly report: the first send to that chat inside it uses the slot instead of waiting again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
 
 from redis.asyncio import Redis
 
 PER_SECOND = 29.5  # just under Telegram's 30/s, leaving room for clock jitter
 CHAT_INTERVAL = 1.0
 KEY_TTL_MARGIN = 60.0  # seconds a slot outlives its time
+
+_held: ContextVar[str | None] = ContextVar("qtime_send_slot_held", default=None)
 
 _RESERVE = """
 local clock = redis.call('TIME')
@@ -89,3 +96,20 @@ class SendLimiter:
     async def pause(self, chat_id: int | str, seconds: float) -> None:
         """Telegram asked us to wait: no process sends before `seconds` from now."""
         await self._pause(keys=self._keys(chat_id), args=[seconds, KEY_TTL_MARGIN])
+
+    @contextlib.asynccontextmanager
+    async def slot(self, chat_id: int | str) -> AsyncIterator[None]:
+        """Wait for this chat's slot, then hold it for the first send to the chat inside."""
+        await self.acquire(chat_id)
+        token = _held.set(str(chat_id))
+        try:
+            yield
+        finally:
+            _held.reset(token)
+
+    def take_held(self, chat_id: int | str) -> bool:
+        """Use the slot `slot` holds for this chat; False when none is held (then acquire)."""
+        if _held.get() != str(chat_id):
+            return False
+        _held.set(None)  # one send per slot: a retry after a 429 waits again
+        return True

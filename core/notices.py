@@ -18,8 +18,9 @@ from core.sessions import end_session, mark_due
 
 DUE_EARLY = timedelta(seconds=5)  # a worker's clock may run a little ahead of ours
 REMINDER_AFTER = timedelta(hours=1)
-SWEEP_DELAY = timedelta(seconds=30)  # the deferred job's turn before the sweep steps in
+SWEEP_DELAY = timedelta(seconds=10)  # the deferred job's turn (it starts <= 1 s late)
 STALE_AFTER = timedelta(days=1)
+LATE_AFTER = timedelta(minutes=2)  # a "time's up" sent later says when the session ended
 SWEEP_BATCH = 500
 
 
@@ -34,6 +35,10 @@ class Notice:
     goal: str
     planned_end: datetime
     ended_early: bool  # ended before its declared time, e.g. from the browser
+
+    def late(self, now: datetime) -> bool:
+        """Whether a "time's up" sent at `now` must say when the session really ended."""
+        return not self.ended_early and now - self.planned_end > LATE_AFTER
 
 
 async def claim_due(

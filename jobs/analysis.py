@@ -53,7 +53,7 @@ AI_ATTEMPTS = 3
 BACKOFF_SECONDS = 2.0  # doubled after each failed attempt
 MAX_RETRY_AFTER = 120.0  # a server asking for a longer wait gets the local analyser now
 DELIVERY_BACKOFF_SECONDS = 5.0
-JOB_TIMEOUT = 60  # the AI timeout (QTIME_AI__TIMEOUT, at most 45 s) fits inside it
+JOB_TIMEOUT = 40  # the AI timeout (QTIME_AI__TIMEOUT, at most 30 s) fits inside it
 LOCAL_ANALYSER = LocalAnalyser()
 GONE = ("message to edit not found", "message can't be edited")
 # aiogram parametrises `Response[T]` on every call, and pydantic keeps that class only

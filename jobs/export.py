@@ -33,9 +33,9 @@ log = logging.getLogger(__name__)
 
 UPLOAD_LIMIT = 50 * 1024 * 1024  # the most a bot may send as a document
 RETRY_SECONDS = 15
-# A year of browsing takes seconds. arq holds a killed worker's jobs for the longest timeout
-# of all plus 10 s, so a longer one here would delay every job's recovery.
-JOB_TIMEOUT = 120
+# A year of browsing takes a few seconds. arq holds a killed worker's jobs for the longest
+# timeout of all plus 10 s, so a longer one here would delay every job's recovery.
+JOB_TIMEOUT = 40
 
 
 async def export_data(ctx: dict[str, Any], user_id: int) -> str:

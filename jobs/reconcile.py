@@ -23,7 +23,7 @@ from jobs.analysis import job_id
 
 log = logging.getLogger(__name__)
 
-ANALYSIS_GRACE = timedelta(minutes=1)  # the queued job's turn before the sweep steps in
+ANALYSIS_GRACE = timedelta(seconds=15)  # the queued job's turn before the sweep steps in
 
 
 async def reconcile_analyses(ctx: dict[str, Any], *, now: datetime | None = None) -> int:

@@ -31,7 +31,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.notify import Notifier
 from bot.report_messages import ReportMessage, report_messages
-from bot.send_limit import PER_SECOND
+from bot.send_limit import PER_SECOND, SendLimiter
 from core import report_delivery
 from core.db import SessionMaker, create_reader_sessionmaker, transaction
 from core.models import utcnow
@@ -51,7 +51,7 @@ QUEUE_LEAD = 1.25
 STALE_CLAIM = timedelta(minutes=15)
 RETRY_SECONDS = 10.0  # times the try number, after a failure that surely sent nothing
 RECORD_ATTEMPTS = 3
-JOB_TIMEOUT = 120
+JOB_TIMEOUT = 40  # a few messages, each waiting a second at most for its slot
 
 
 def job_id(user_id: int, iso_week: str) -> str:
@@ -119,18 +119,27 @@ async def _send(
     *,
     last: bool,
 ) -> str:
-    """Claim, send and record one message of the report."""
+    """Wait for the chat's send slot, then claim, send and record one message of the report.
+
+    The claim follows the wait, so a worker killed while it waits leaves the report owed,
+    not "maybe sent"; only the moment between the claim and the request is uncertain.
+    """
     sessionmaker = ctx["resources"].sessionmaker
-    async with transaction(sessionmaker) as db:
-        if not await report_delivery.claim_part(db, delivery.report_id):
-            return "held by another run"
+    limiter: SendLimiter = ctx["send_limiter"]
+    claimed = False
     try:
-        message = await notifier.deliver(delivery.chat_id, method)
-    except (*PASSING, RedisError) as exc:
-        if not _surely_unsent(exc):
+        async with limiter.slot(delivery.chat_id):
+            async with transaction(sessionmaker) as db:
+                claimed = await report_delivery.claim_part(db, delivery.report_id)
+            if not claimed:
+                return "held by another run"
+            message = await notifier.deliver(delivery.chat_id, method)
+    except (*PASSING, RedisError, OSError) as exc:
+        if claimed and not _surely_unsent(exc):
             return await _give_up(sessionmaker, delivery, "outcome unknown")
-        async with transaction(sessionmaker) as db:
-            await report_delivery.release_part(db, delivery.report_id)
+        if claimed:
+            async with transaction(sessionmaker) as db:
+                await report_delivery.release_part(db, delivery.report_id)
         raise retry_send(ctx, exc, RETRY_SECONDS) from None
     except TelegramAPIError as exc:
         log.error(
@@ -139,18 +148,22 @@ async def _send(
         return await _give_up(sessionmaker, delivery, "undeliverable")
     if message is None:
         return await _give_up(sessionmaker, delivery, "blocked")
+    await _record(sessionmaker, delivery, message.message_id, last=last)
+    return "sent"
+
+
+async def _record(
+    sessionmaker: SessionMaker, delivery: Delivery, message_id: int, *, last: bool
+) -> None:
     for attempt in range(1, RECORD_ATTEMPTS + 1):  # it went out: losing the record costs more
         try:
             async with transaction(sessionmaker) as db:
-                await report_delivery.record_part(
-                    db, delivery.report_id, message.message_id, last=last
-                )
-            break
+                await report_delivery.record_part(db, delivery.report_id, message_id, last=last)
+            return
         except OperationalError:
             if attempt == RECORD_ATTEMPTS:
                 raise
             await asyncio.sleep(attempt)
-    return "sent"
 
 
 def _surely_unsent(exc: Exception) -> bool:

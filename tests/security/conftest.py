@@ -60,3 +60,8 @@ async def serve_api(directory: Path, **env: str) -> AsyncIterator[ApiProcess]:
 def api_in(tmp_path: Path) -> Callable[..., Any]:
     """`api_in(**env)`: an async context manager serving `qtime api` with extra settings."""
     return lambda **env: serve_api(tmp_path, **env)
+
+
+# The bot through the fake Bot API, and the analysis harness, as their own suites use them.
+from tests.analysis.conftest import make_harness  # noqa: E402, F401
+from tests.bot.conftest import bot_database_url, bot_settings, db_of, polling_bot  # noqa: E402, F401

@@ -33,7 +33,8 @@
 // Test hooks (evaluate inside the worker, e.g. Playwright's service_worker.evaluate):
 //   globalThis.__qtimeReady === true once all listeners are registered;
 //   globalThis.__qtimeTest.setIdle('idle' | 'locked' | 'active') runs the
-//   idle.onStateChanged handler, .idleThreshold(seconds) changes the idle
+//   idle.onStateChanged handler, .focusChanged(windowId) the onFocusChanged one
+//   (to replay an order of events), .idleThreshold(seconds) changes the idle
 //   detection interval (Chrome's minimum is 15 s); .tick(), .flush() and
 //   .status() run the alarm's work, send the queue now, and report what the
 //   popup shows. All return promises. Nothing calls them outside tests.
@@ -43,7 +44,9 @@ import { memory, onSettingsChanged, storage } from './store.js';
 
 const ALARM = 'qtime-tick';
 const ALARM_MINUTES = 0.5; // packed MV3 extensions get at most one alarm per 30 s
+const FOCUS_RECHECK_MS = 5000;
 let idleSeconds = 60;
+let focusWatch = null; // a timer only: if the worker dies, the alarm does the same
 
 const engine = createEngine({ storage, memory });
 
@@ -62,10 +65,27 @@ async function ensureAlarm(recreate = false) {
 const reconcile = () =>
   run(() => engine.signal(async () => windowSignal(await chrome.windows.getLastFocused({ populate: true }).catch(() => null))));
 
+/**
+ * While a session is on and no window has focus, Chrome's focus is read every
+ * few seconds: a focus-back event may never come, and waiting for the next
+ * alarm would lose up to 30 s each time.
+ */
+function watchFocus() {
+  if (focusWatch !== null) return;
+  focusWatch = setTimeout(() => {
+    focusWatch = null;
+    reconcile();
+    run(async () => {
+      if (await engine.unfocusedInSession()) watchFocus();
+    });
+  }, FOCUS_RECHECK_MS);
+}
+
 /** The alarm's work: focus and tab from Chrome first, then session, queue and pairing. */
-function tick() {
+async function tick() {
   reconcile();
-  return engine.tick();
+  await engine.tick();
+  if (await engine.unfocusedInSession()) watchFocus();
 }
 
 // Chrome reports idle after `idleSeconds` without input: the user left that long ago.
@@ -73,20 +93,29 @@ const onIdle = (state) =>
   run(() => engine.signal({ type: 'idle', state, at: state === 'idle' ? Date.now() - idleSeconds * 1000 : undefined }));
 
 chrome.tabs.onActivated.addListener(reconcile);
+// A window or tab that comes or goes may move the focus without a focus event
+// (headless Chromium sends none when a window closes).
+for (const event of [chrome.tabs.onRemoved, chrome.tabs.onReplaced, chrome.tabs.onAttached, chrome.windows.onRemoved]) {
+  event.addListener(() => reconcile());
+}
 
 chrome.tabs.onUpdated.addListener((_tabId, change, tab) => {
   if (tab.active && ('url' in change || 'title' in change || 'audible' in change)) reconcile();
 });
 
-chrome.windows.onFocusChanged.addListener((windowId) => {
-  if (windowId === chrome.windows.WINDOW_ID_NONE) return run(() => engine.signal({ type: 'focus', focused: false }));
+function onFocusChanged(windowId) {
+  if (windowId === chrome.windows.WINDOW_ID_NONE) {
+    watchFocus();
+    return run(() => engine.signal({ type: 'focus', focused: false }));
+  }
   return run(() =>
     engine.signal(async () => {
       const [tab] = await chrome.tabs.query({ active: true, windowId }).catch(() => []);
       return tabSignal('tab', tab, { focused: true });
     }),
   );
-});
+}
+chrome.windows.onFocusChanged.addListener(onFocusChanged);
 
 chrome.idle.setDetectionInterval(idleSeconds);
 chrome.idle.onStateChanged.addListener(onIdle);
@@ -141,6 +170,7 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
 
 globalThis.__qtimeTest = {
   setIdle: onIdle,
+  focusChanged: onFocusChanged,
   idleThreshold: (seconds) => {
     idleSeconds = seconds;
     chrome.idle.setDetectionInterval(Math.max(15, seconds)); // Chrome's minimum

@@ -6,124 +6,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
 
 import pytest
-from playwright.async_api import Page
-from sqlalchemy import select
 
-from core.db import SessionMaker, create_engine, create_sessionmaker, transaction
-from core.models import ActivityEvent
-from core.pairing import bind_code
-from core.sessions import end_session, start_session
-from core.users import upsert_telegram_user
+from core.db import SessionMaker, transaction
+from core.sessions import end_session
 from tests.api.live import LiveApi
-from tests.e2e.conftest import Browser
+from tests.e2e.browser import Browser
+from tests.e2e.helpers import (
+    Tabs,
+    assert_no_overlap,
+    hosts,
+    seconds,
+    start_focus,
+    stored,
+    wait_stored,
+)
 
 pytestmark = pytest.mark.timeout(240)
 TOLERANCE = 1.0  # seconds between what the browser lived and what was stored
-
-
-@pytest.fixture
-async def db_sessions(sqlite_url: str) -> AsyncIterator[SessionMaker]:
-    engine = create_engine(sqlite_url)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-async def stored(sessions: SessionMaker) -> list[ActivityEvent]:
-    async with sessions() as db:
-        found = await db.execute(select(ActivityEvent).order_by(ActivityEvent.started_at))
-        return list(found.scalars())
-
-
-async def wait_stored(
-    sessions: SessionMaker, ready: Callable[[list[ActivityEvent]], bool], timeout: float = 15
-) -> list[ActivityEvent]:
-    deadline = time.monotonic() + timeout
-    while True:
-        events = await stored(sessions)
-        if ready(events) or time.monotonic() > deadline:
-            return events
-        await asyncio.sleep(0.2)
-
-
-def seconds(event: ActivityEvent) -> float:
-    return (event.ended_at - event.started_at).total_seconds()
-
-
-def hosts(events: list[ActivityEvent]) -> list[str]:
-    return [event.host for event in events]
-
-
-def assert_no_overlap(events: list[ActivityEvent]) -> None:
-    """Nothing stored twice: one attention span, one row."""
-    for before, after in zip(events, events[1:], strict=False):
-        assert after.started_at >= before.ended_at, (before.host, after.host)
-
-
-async def pair_through_the_bot(browser: Browser, api: LiveApi, sessions: SessionMaker) -> int:
-    """The options page asks for a pairing; the user opens the deep link, which makes the
-    bot bind the code (its /start does exactly `bind_code`); the page collects the token."""
-    options = await browser.extension_page("options.html")
-    await options.fill("#server-url", api.url)
-    await options.click("#link-telegram")
-    await options.locator("#pairing").wait_for(state="visible", timeout=10_000)
-    code = (await options.locator("#pairing-code").inner_text()).strip()
-    deep_link = await options.locator("#deep-link").get_attribute("href")
-    assert deep_link == f"https://t.me/qtime_test_bot?start={code}"
-    async with transaction(sessions) as db:
-        user, _ = await upsert_telegram_user(db, telegram_id=4242, chat_id=4242, first_name="Ann")
-        await bind_code(db, code, user)
-    await options.locator("#linked").wait_for(state="visible", timeout=15_000)
-    await options.close()
-    assert (await browser.storage("token"))["token"]
-    return user.id
-
-
-async def start_focus(browser: Browser, sessions: SessionMaker, user_id: int) -> None:
-    """The user sends /focus in Telegram; the extension learns it at its next poll, and the
-    active tab counts from the session's start."""
-    async with transaction(sessions) as db:
-        await start_session(db, user_id, minutes=60, goal="write chapter 2")
-    await browser.call("__qtimeTest.tick()")
-    session = (await browser.storage("session"))["session"]
-    assert session and session["active"]
-
-
-class Tabs:
-    """Tabs on `*.test` hosts, opened up front so that each switch is a single activation,
-    with the moment each became the active one."""
-
-    def __init__(self, browser: Browser, url: Callable[[str], str]) -> None:
-        self.browser = browser
-        self.url = url
-        self.pages: dict[str, Page] = {}
-        self.switched_at = time.monotonic()
-
-    async def open(self, *names: str) -> None:
-        for name in names:
-            self.pages[name] = page = await self.browser.context.new_page()
-            await page.goto(self.url(name))
-
-    async def show(self, name: str) -> float:
-        """Make `name.test` the active tab; returns how long the previous tab had it."""
-        await self.pages[name].bring_to_front()
-        now = time.monotonic()
-        previous, self.switched_at = now - self.switched_at, now
-        return previous
-
-    def mark(self) -> None:
-        """Recording of the active tab starts now (a session starts, the user is back)."""
-        self.switched_at = time.monotonic()
-
-
-@pytest.fixture
-async def linked(
-    browser: Browser, api: LiveApi, db_sessions: SessionMaker, sites: Callable[[str], str]
-) -> tuple[int, Tabs]:
-    """A user whose browser was paired through the bot, and tabs to browse with."""
-    return await pair_through_the_bot(browser, api, db_sessions), Tabs(browser, sites)
 
 
 async def test_browsing_in_a_session_is_recorded_as_lived(

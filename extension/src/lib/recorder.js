@@ -89,6 +89,15 @@ export function createRecorder(base) {
     forgetTimeline,
     flush,
     scheduleFlush,
+    /**
+     * True while a session is on and no browser window has focus: the worker then
+     * reads Chrome's focus every few seconds, as a focus-back event may never come.
+     */
+    unfocusedInSession: () =>
+      serial(async () => {
+        const [values, view] = [await storage.get(['tracker']), (await memory.get([VIEW_KEY]))[VIEW_KEY]];
+        return Boolean(values.tracker?.session) && view?.focused === false;
+      }),
     /** The memory-only tracker state, for the popup's status line. */
     view: async () => (await memory.get([VIEW_KEY]))[VIEW_KEY] ?? null,
     /** Who handles a refused token (the link module; set once by the engine). */

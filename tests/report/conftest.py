@@ -141,7 +141,7 @@ async def tick(resources: Resources, now: datetime) -> int:
 
 async def run_workers(settings: Settings, count: int = 1) -> list[Worker]:
     """`count` burst workers side by side until the queue is empty (crons left out)."""
-    workers = [
+    workers: list[Worker] = [
         build_worker(settings, burst=True, poll_delay=0.02, cron_jobs=[]) for _ in range(count)
     ]
     try:

@@ -1,0 +1,79 @@
+"""The weekly fan-out to 300 users, `qtime worker` SIGKILLed mid-way and started again: each
+reachable user gets exactly one report, and those who blocked the bot are marked inactive."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from core.models import User, utcnow
+from core.resources import Resources
+from core.settings import Settings
+from tests.fakes.telegram import FakeTelegram
+from tests.faults.processes_harness import own_redis, worker_qtime
+from tests.report.conftest import LONG_AGO, tick
+
+USERS = 300
+BLOCKED = 30
+FIRST_ID = 700_001
+KILL_AFTER = 100  # reports delivered before the kill, give or take a random moment
+
+
+async def _seed(resources: Resources, fake: FakeTelegram) -> tuple[list[int], list[int]]:
+    """Users who joined long ago, owed this week's report; the first BLOCKED blocked the bot."""
+    ids = list(range(FIRST_ID, FIRST_ID + USERS))
+    async with resources.sessionmaker() as db:
+        rows = [{"telegram_id": i, "chat_id": i, "created_at": LONG_AGO} for i in ids]
+        await db.execute(insert(User), rows)
+        await db.commit()
+    for telegram_id in ids:
+        fake.add_user(f"User {telegram_id}", user_id=telegram_id)
+    for telegram_id in ids[:BLOCKED]:
+        fake.block(telegram_id)
+    return ids[BLOCKED:], ids[:BLOCKED]
+
+
+def _delivered(fake: FakeTelegram, chats: list[int]) -> dict[int, int]:
+    return {chat: len(fake.bot_messages(chat)) for chat in chats}
+
+
+async def test_each_reachable_user_gets_one_report_though_the_worker_is_killed(
+    make_settings: Callable[..., Settings],
+    fake_telegram: FakeTelegram,
+    sqlite_url: str,
+    tmp_path: Path,
+) -> None:
+    fake = fake_telegram
+    async with own_redis(tmp_path / "redis") as server:
+        settings = make_settings(
+            database={"url": sqlite_url}, redis={"url": server.url}, telegram={"api_url": fake.url}
+        )
+        resources = Resources.open(settings)
+        try:
+            reachable, blocked = await _seed(resources, fake)
+            assert await tick(resources, utcnow()) == USERS  # this week's reports, queued
+            qtime = worker_qtime(settings, fake, tmp_path / "worker")
+            async with qtime.serving("worker") as first:
+                await fake.wait_until(
+                    lambda: sum(_delivered(fake, reachable).values()) >= KILL_AFTER, 60
+                )
+                await asyncio.sleep(random.uniform(0, 0.5))  # a random moment mid-way
+                first.process.kill()
+                await first.process.wait()
+            at_kill = sum(_delivered(fake, reachable).values())
+            async with qtime.serving("worker") as second:
+                await fake.wait_until(lambda: all(_delivered(fake, reachable).values()), 75)
+                await asyncio.sleep(2)  # time for a second copy to arrive, if one would
+                assert second.process.returncode is None, second.output()
+            async with resources.sessionmaker() as db:
+                inactive = set(await db.scalars(select(User.telegram_id).where(~User.active)))
+        finally:
+            await resources.close()
+
+    assert KILL_AFTER <= at_kill < len(reachable), "killed mid-way"
+    assert _delivered(fake, reachable) == dict.fromkeys(reachable, 1)
+    assert inactive == set(blocked)

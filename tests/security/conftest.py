@@ -12,6 +12,8 @@ from typing import Any
 import psutil
 import pytest
 
+from core.db import create_engine, create_sessionmaker
+from tests.api.conftest import Linked, link
 from tests.deploy.processes import Qtime, Running, free_port, wait_for_http
 
 METRICS_TOKEN = "security-test-metrics-token"
@@ -54,6 +56,16 @@ async def serve_api(directory: Path, **env: str) -> AsyncIterator[ApiProcess]:
     async with qtime.serving("api") as running:
         await wait_for_http(running, f"{url}/healthz")
         yield ApiProcess(url, running, data_dir)
+
+
+@contextlib.asynccontextmanager
+async def linked_device(api: ApiProcess) -> AsyncIterator[Linked]:
+    """A user with a browser paired through the bot's /link, in the API's own database."""
+    engine = create_engine(f"sqlite+aiosqlite:///{api.data_dir.resolve() / 'qtime.db'}")
+    try:
+        yield await link(create_sessionmaker(engine), 4242)
+    finally:
+        await engine.dispose()
 
 
 @pytest.fixture

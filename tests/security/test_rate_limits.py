@@ -6,17 +6,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from redis.asyncio import Redis
 
-from core.db import create_engine, create_sessionmaker
-from tests.api.conftest import Linked, link
 from tests.conftest import REDIS_URL
-from tests.security.conftest import ApiProcess
+from tests.security.conftest import ApiProcess, linked_device
 from tracker_api.context import EVENT_BATCHES, PAIRINGS, REDEEM_FAILURES, STREAMS
 
 WRONG = {"code": "ZZZZ-ZZZZ", "device_name": "Guesser"}
@@ -85,16 +83,6 @@ async def test_new_pairings_are_limited_per_address(api_in: Callable[..., Any]) 
         tries = [client.post("/v1/pairings", json={"device_name": "Flood"}) for _ in range(30)]
         answers = await asyncio.gather(*tries)
     assert Counter(a.status_code for a in answers) == {201: PAIRINGS, 429: 30 - PAIRINGS}
-
-
-@contextlib.asynccontextmanager
-async def linked_device(api: ApiProcess) -> AsyncIterator[Linked]:
-    """A user with a browser paired through the bot's /link, in the API's own database."""
-    engine = create_engine(f"sqlite+aiosqlite:///{api.data_dir.resolve() / 'qtime.db'}")
-    try:
-        yield await link(create_sessionmaker(engine), 4242)
-    finally:
-        await engine.dispose()
 
 
 async def test_a_token_sends_a_bounded_number_of_batches_and_holds_few_streams(

@@ -51,10 +51,10 @@ async def readyz(request: Request) -> JSONResponse:
 async def metrics(context: ContextDep, credentials: BearerDep) -> Response:
     """Prometheus text, for a scraper holding `QTIME_API__METRICS_TOKEN` as its Bearer
     token; without that setting nobody reads them."""
-    expected = context.metrics_token
-    if expected is None:
+    expected = context.metrics_token.get_secret_value() if context.metrics_token else ""
+    if not expected:
         raise HTTPException(403, METRICS_OFF)
     given = credentials.credentials if credentials else ""
-    if not hmac.compare_digest(given.encode(), expected.get_secret_value().encode()):
+    if not hmac.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(401, METRICS_REFUSED, headers={"WWW-Authenticate": "Bearer"})
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

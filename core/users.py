@@ -44,6 +44,11 @@ def _zones_by_lower_name() -> dict[str, str]:
     return {name.lower(): name for name in available_timezones()}
 
 
+def timezone_names() -> list[str]:
+    """Every IANA name `validate_timezone` accepts, in order."""
+    return sorted(_zones_by_lower_name().values())
+
+
 def validate_timezone(name: str) -> str:
     """Return the canonical IANA name, or raise InvalidInput."""
     canonical = _zones_by_lower_name().get(name.strip().lower())

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from core.errors import Conflict, DomainError, Expired, InvalidInput, NotFound
-from tracker_api.schemas import Detail
+from tracker_api.schemas import Detail, ValidationErrors
 
 NOT_AUTHENTICATED = "missing, unknown or revoked device token; pair the browser again"
 BODY_TOO_LARGE = "the body is larger than 1 MiB; send fewer events per batch"
@@ -29,12 +29,16 @@ STATUS_OF: dict[type[DomainError], int] = {
 
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the error answers an operation can give."""
-    return {status: {"model": Detail} for status in statuses}
+    """OpenAPI entries for the error answers an operation can give (422's detail is a list)."""
+    return {status: {"model": ValidationErrors if status == 422 else Detail} for status in statuses}
 
 
 async def domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    """A domain error's answer; invalid input looks like any other 422, a list of issues."""
     status = next((s for t, s in STATUS_OF.items() if isinstance(exc, t)), 400)
+    if status == 422:
+        issue = {"type": "invalid", "loc": ["body"], "msg": str(exc)}
+        return JSONResponse({"detail": [issue]}, status_code=422)
     return JSONResponse({"detail": str(exc)}, status_code=status)
 
 

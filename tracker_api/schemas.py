@@ -5,21 +5,52 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-from core.sessions import MAX_MINUTES, MIN_MINUTES
+from core.sessions import GOAL_MAX_CHARS, MAX_MINUTES, MIN_MINUTES
+from core.users import timezone_names
 
 # No NUL or other C0 control characters: PostgreSQL refuses NUL in text.
 PlainText = Annotated[str, Field(pattern=r"^[^\x00-\x1f]*$")]
+
+
+ZONES = frozenset(timezone_names())
+
+
+def _known_zone(name: str) -> str:
+    """Exactly as the schema's enum says (the bot is more forgiving with what people type)."""
+    if name not in ZONES:
+        raise ValueError("unknown time zone; use an IANA name like Europe/Berlin")
+    return name
+
+
+# The schema lists the zones the server knows, so a client built from it sends only those.
+TimeZone = Annotated[
+    str,
+    Field(json_schema_extra={"enum": sorted(ZONES)}, description="an IANA time zone"),
+    AfterValidator(_known_zone),
+]
 
 
 class Detail(BaseModel):
     detail: str
 
 
+class ValidationIssue(BaseModel):
+    type: str
+    loc: list[str | int]
+    msg: str
+
+
+class ValidationErrors(BaseModel):
+    """Why the request was refused (422): one entry per problem, never the input itself."""
+
+    detail: list[ValidationIssue]
+
+
 class DeviceIn(BaseModel):
     device_name: Annotated[PlainText, Field(max_length=200)] = "Browser"
-    timezone: Annotated[PlainText, Field(max_length=64)] | None = None
+    timezone: TimeZone | None = None
 
 
 class RedeemIn(DeviceIn):
@@ -46,7 +77,15 @@ class TokenOut(BaseModel):
 
 class SessionIn(BaseModel):
     minutes: int = Field(ge=MIN_MINUTES, le=MAX_MINUTES)
-    goal: Annotated[PlainText, Field(max_length=1000)]
+    # Not blank: at least one character that is neither a control nor a space.
+    goal: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=GOAL_MAX_CHARS,
+            pattern=r"^[^\x00-\x1f]*[^\x00-\x1f\s][^\x00-\x1f]*$",
+        ),
+    ]
 
 
 class RejectedEvent(BaseModel):

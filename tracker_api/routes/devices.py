@@ -13,7 +13,7 @@ from tracker_api.errors import responses
 router = APIRouter(prefix="/v1/devices", tags=["devices"])
 
 
-@router.delete("/me", status_code=204, response_class=Response, responses=responses(401))
+@router.delete("/me", status_code=204, response_class=Response, responses=responses(401, 404))
 async def revoke_me(caller: CallerDep, context: ContextDep) -> None:
     """Forget this browser: its token stops working at once. Its recorded events stay."""
     async with transaction(context.resources.sessionmaker) as db:

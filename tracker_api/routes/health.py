@@ -27,7 +27,7 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "the database or Redis does not answer"}})
 async def readyz(request: Request) -> JSONResponse:
     """The database and Redis answer; 503 names the one that does not."""
     resources: Resources = request.app.state.resources

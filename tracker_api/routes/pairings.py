@@ -16,7 +16,7 @@ from tracker_api.schemas import DeviceIn, PairingOut, PairingStatusOut, RedeemIn
 router = APIRouter(prefix="/v1/pairings", tags=["pairing"])
 
 
-@router.post("", status_code=201, responses=responses(413, 422, 429))
+@router.post("", status_code=201, responses=responses(400, 413, 422, 429))
 async def start_pairing(
     body: DeviceIn, client: ClientAddressDep, context: ContextDep
 ) -> PairingOut:
@@ -54,7 +54,7 @@ async def poll_pairing(pairing_id: str, context: ContextDep) -> PairingStatusOut
     return PairingStatusOut(status="pending")
 
 
-@router.post("/redeem", responses=responses(404, 410, 413, 422, 429))
+@router.post("/redeem", responses=responses(400, 404, 410, 413, 422, 429))
 async def redeem(body: RedeemIn, client: ClientAddressDep, context: ContextDep) -> TokenOut:
     """Trade a code from the bot's /link for a device token. Wrong codes are rate-limited
     per client address."""

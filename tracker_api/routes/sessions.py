@@ -24,7 +24,7 @@ async def get_session(caller: CallerDep, context: ContextDep) -> SessionView:
         return await session_view(db, caller.user_id)
 
 
-@router.post("/sessions", status_code=201, responses=responses(401, 409, 422))
+@router.post("/sessions", status_code=201, responses=responses(400, 401, 409, 413, 422))
 async def start(body: SessionIn, caller: CallerDep, context: ContextDep) -> SessionView:
     """Start a session from the browser; the bot confirms it in Telegram."""
     async with transaction(context.resources.sessionmaker) as db:

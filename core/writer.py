@@ -16,18 +16,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
 CHECKPOINT_SECONDS = 1.0
+BUSY_ATTEMPTS = 3  # each waits out the busy timeout first
 
 T = TypeVar("T")
 Unit = Callable[[Session], Any]
@@ -137,8 +139,17 @@ class ThreadWriter(BatchWriter):
         )
 
     def _in_thread(self, units: list[Unit]) -> list[Any]:
-        with Session(self.engine, expire_on_commit=False) as session, session.begin():
-            return [unit(session) for unit in units]
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            try:
+                with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                    return [unit(session) for unit in units]
+            except OperationalError as exc:
+                # Another process held the write lock past the busy timeout: the units were
+                # rolled back, so they run again rather than fail their callers (a Submit).
+                if attempt == BUSY_ATTEMPTS or not _busy(exc):
+                    raise
+                log.warning("SQLite write lock still taken; trying again", extra={"try": attempt})
+        raise AssertionError("unreachable")
 
     async def _checkpoints(self) -> None:
         loop = asyncio.get_running_loop()
@@ -166,6 +177,11 @@ def in_session(connection: Connection, unit: Callable[[Session], T]) -> T:
     """Run `unit` in an ORM session on this connection, as the connection's transaction is."""
     with Session(connection) as session:
         return unit(session)
+
+
+def _busy(exc: OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def _no_autocheckpoint(dbapi_connection: Any, _record: Any) -> None:

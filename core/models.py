@@ -136,12 +136,18 @@ class ReportStatus(StrEnum):
     failed = "failed"
 
 
+# SQLite hands out max(id) + 1 unless told otherwise, so a forgotten user's ids would come
+# back for the next user; PostgreSQL's sequences never go back.
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
 def _user_fk() -> Mapped[int]:
     return mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -160,6 +166,7 @@ class User(Base):
 
 class Device(Base):
     __tablename__ = "devices"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = _user_fk()
@@ -197,6 +204,7 @@ class FocusSession(Base):
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
         ),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -237,6 +245,7 @@ class ActivityEvent(Base):
 
 class Review(Base):
     __tablename__ = "reviews"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(
@@ -255,7 +264,7 @@ class Review(Base):
 
 class Analysis(Base):
     __tablename__ = "analyses"
-    __table_args__ = (Index("ix_analyses_status_updated", "status", "updated_at"),)
+    __table_args__ = (Index("ix_analyses_status_updated", "status", "updated_at"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     review_id: Mapped[int] = mapped_column(
@@ -280,7 +289,7 @@ class Analysis(Base):
 
 class WeeklyReport(Base):
     __tablename__ = "weekly_reports"
-    __table_args__ = (UniqueConstraint("user_id", "iso_week"),)
+    __table_args__ = (UniqueConstraint("user_id", "iso_week"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -293,7 +302,7 @@ class WeeklyReport(Base):
 
 class HostRule(Base):
     __tablename__ = "host_rules"
-    __table_args__ = (UniqueConstraint("user_id", "pattern"),)
+    __table_args__ = (UniqueConstraint("user_id", "pattern"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(

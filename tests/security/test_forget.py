@@ -102,5 +102,7 @@ async def check_forget(
     assert await rows_of(db_of, ann_id) == 0
     assert await rows_of(db_of, (await user_of(db_of, bob.user.id)).id) > 1
 
-    carol = Chat(fake, fake.add_user("Carol"))  # on SQLite she may get Ann's freed ids
+    carol = Chat(fake, fake.add_user("Carol"))
     await times_up(carol, db_of, redis, settings, "carolgoal")  # her own "time's up", on time
+    assert (await user_of(db_of, carol.user.id)).id > ann_id  # SQLite reuses no freed id
+    assert (await last_session(db_of, carol.user.id)).id > ann_session

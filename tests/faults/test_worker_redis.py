@@ -13,6 +13,7 @@ from pathlib import Path
 from core.models import utcnow
 from core.settings import Settings
 from tests.analysis.conftest import ANALYSING, Submission
+from tests.deploy.processes import Qtime, free_port, wait_for_http
 from tests.fakes.telegram import FakeTelegram
 from tests.faults.processes_harness import (
     DueSession,
@@ -27,6 +28,7 @@ from tests.faults.processes_harness import (
 
 TIMES_UP = "Time's up"
 SESSIONS = 10
+LATE = timedelta(minutes=5)  # a session that ended while the worker was down
 
 
 async def test_a_redis_restart_and_a_flush_lose_no_message_and_send_none_twice(
@@ -40,16 +42,19 @@ async def test_a_redis_restart_and_a_flush_lose_no_message_and_send_none_twice(
         own_redis(tmp_path / "redis") as server,
         open_harness(make_settings, fake, sqlite_url, server.url) as harness,
     ):
-        start = utcnow()
-        overdue = await start_session(harness, fake.add_user("Olga"), start - timedelta(minutes=5))
-        due = [
-            await start_session(harness, fake.add_user(f"U{n}"), start + timedelta(seconds=6 + n))
-            for n in range(SESSIONS)
-        ]  # due 6 s to 15 s from now
         submitted = [await harness.submit(harness.person(f"A{n}")) for n in range(3)]
         qtime = worker_qtime(harness.settings, fake, tmp_path / "worker")
         async with qtime.serving("worker") as worker:
-            await _all_analysed(fake, submitted, timeout=30)
+            await _all_analysed(fake, submitted, timeout=30)  # the worker is up
+            start = utcnow()
+            overdue = await start_session(harness, fake.add_user("Olga"), start - LATE)
+            due = [
+                await start_session(
+                    harness, fake.add_user(f"U{n}"), start + timedelta(seconds=6 + n)
+                )
+                for n in range(SESSIONS)
+            ]  # due 6 s to 15 s from now
+            await _until(start.timestamp() + 1)
             await server.stop()  # a planned restart: the AOF keeps the deferred jobs
             # Reviews submitted meanwhile cannot be queued: only the database has them.
             for n in range(3):
@@ -58,7 +63,7 @@ async def test_a_redis_restart_and_a_flush_lose_no_message_and_send_none_twice(
             await asyncio.sleep(3)
             await server.start()
             back = time.time()
-            await _until(start.timestamp() + 9)
+            await _until(start.timestamp() + 10.5)
             await server.flushall()  # every deferred job still in Redis is gone
             flushed = time.time()
             submitted += [await harness.submit(harness.person(f"C{n}")) for n in range(2)]
@@ -106,3 +111,34 @@ async def _all_analysed(fake: FakeTelegram, submitted: list[Submission], timeout
         )
 
     await fake.wait_until(done, timeout, "every analysis")
+
+
+async def test_qtime_up_rides_out_a_redis_restart_and_a_flush(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """Every part of `qtime up` goes on: the chat answers and the worker runs its jobs."""
+    fake, port = fake_telegram, free_port()
+    async with own_redis(tmp_path / "redis") as server:
+        qtime = Qtime(
+            env={
+                "QTIME_DATA_DIR": str(tmp_path / "data"),
+                "QTIME_REDIS__URL": server.url,
+                "QTIME_TELEGRAM__TOKEN": fake.token,
+                "QTIME_TELEGRAM__API_URL": fake.url,
+                "QTIME_API__HOST": "127.0.0.1",
+                "QTIME_API__PORT": str(port),
+            },
+            cwd=tmp_path,
+        )
+        async with qtime.serving("up") as up:
+            await wait_for_http(up, f"http://127.0.0.1:{port}/healthz")
+            alice = fake.add_user("Alice")
+            fake.send_message(alice, "/start")
+            await fake.wait_for_text(alice, "Quality Time", timeout=30)
+            await server.restart(downtime=3)
+            await server.flushall()
+            fake.send_message(alice, "/export")  # the bot answers, the worker sends the file
+            exported = await fake.wait_for_text(alice, "All your Quality Time data", timeout=30)
+            assert exported.document is not None
+            assert await until_exits_or(up, 0) is None, up.output()
+            assert await up.stop() == 0

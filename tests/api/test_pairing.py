@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from core.db import SessionMaker, transaction
 from core.models import Device, Pairing, User
-from core.pairing import bind_code, create_pairing
+from core.pairing import bind_code, create_pairing, purge_expired
 from core.settings import Settings
 from tests.api.conftest import ago, client_for, make_user, running
 from tracker_api.context import REDEEM_FAILURES
@@ -186,3 +186,25 @@ async def test_hostile_device_names_are_422(client: httpx.AsyncClient, name: str
     )
     assert answer.status_code == 422
     assert answer.json()["detail"]
+
+
+async def test_pairings_are_purged_an_hour_after_they_expire_collected_or_not(
+    client: httpx.AsyncClient, sessionmaker: SessionMaker
+) -> None:
+    user = await make_user(sessionmaker, 77)
+    async with transaction(sessionmaker) as db:
+        pending, _ = await create_pairing(db, device_name="never bound")
+        bound, _ = await create_pairing(db, device_name="bound, never collected", user=user)
+        fresh, _ = await create_pairing(db, device_name="still usable")
+    old = [str(pending.id), str(bound.id)]
+    async with transaction(sessionmaker) as db:
+        await db.execute(
+            update(Pairing)
+            .where(Pairing.id.in_([pending.id, bound.id]))
+            .values(expires_at=ago(minutes=61))
+        )
+    async with transaction(sessionmaker) as db:
+        assert await purge_expired(db) == 2
+    for pairing_id in old:
+        assert (await client.get(f"/v1/pairings/{pairing_id}")).status_code == 404
+    assert (await client.get(f"/v1/pairings/{fresh.id}")).json() == {"status": "pending"}

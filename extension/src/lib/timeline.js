@@ -35,3 +35,20 @@ export function backfill(recent, { from, to, newId, excludedHosts = [] }) {
   }
   return events;
 }
+
+/**
+ * When a session has just become known: the moment from which the timeline
+ * fills it in (its start, or when it was last known if it comes back), else null.
+ */
+export function learnedFrom(state, sessionBefore) {
+  const session = state.session;
+  if (!session || (sessionBefore && sessionBefore.id === session.id)) return null;
+  const knownUntil = state.known && state.known.id === session.id ? state.known.from : -Infinity;
+  return Math.max(session.start, knownUntil);
+}
+
+/** The span the current candidate covered until `end`, for the timeline. */
+export function spanOf(state, end) {
+  if (!state.candidate || state.since === null) return null;
+  return { ...state.candidate, audible: Boolean(state.tab?.audible), start: state.since, end };
+}

@@ -14,7 +14,7 @@
 // idle, candidate, the timeline) is kept in memory only (see splitState).
 
 import { isExcluded } from './hosts.js';
-import { backfill, remember } from './timeline.js';
+import { backfill, learnedFrom, remember, spanOf } from './timeline.js';
 
 /** Idle states in which the user counts as away. */
 const AWAY = new Set(['idle', 'locked']);
@@ -131,23 +131,6 @@ export function step(prev, signal, ctx) {
   if (live) state.known = { id: live.id, from: now };
   state.lastSeen = now;
   return { state, closed };
-}
-
-/**
- * When a session has just become known: the moment from which the timeline
- * fills it in (its start, or when it was last known if it comes back), else null.
- */
-function learnedFrom(state, sessionBefore) {
-  const session = state.session;
-  if (!session || (sessionBefore && sessionBefore.id === session.id)) return null;
-  const knownUntil = state.known && state.known.id === session.id ? state.known.from : -Infinity;
-  return Math.max(session.start, knownUntil);
-}
-
-/** The span the current candidate covered until `end`, for the timeline. */
-function spanOf(state, end) {
-  if (!state.candidate || state.since === null) return null;
-  return { ...state.candidate, audible: Boolean(state.tab?.audible), start: state.since, end };
 }
 
 function applySignal(state, signal, ctx) {

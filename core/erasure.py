@@ -6,6 +6,8 @@ Read `traces` before the rows are deleted (it needs their ids), delete the rows,
   and their place in `arq:queue`), so a later user given a reused id inherits nothing;
 - the bot's conversation state (aiogram FSM: unfinished forms with goals and notes);
 - the rate-limit counters kept for the user, their chat and their devices;
+- their updates parked in the bot's dead-letter stream (an update whose handling kept
+  failing is kept there for the operator, with the message's text);
 - and, when the append-only file is on, its old copies of all of this: Redis rewrites the
   file from what it holds now (BGREWRITEAOF), so deleted values leave the disk too.
 """
@@ -13,6 +15,7 @@ Read `traces` before the rows are deleted (it needs their ids), delete the rows,
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from dataclasses import dataclass
 from typing import TypeVar
@@ -25,13 +28,15 @@ from arq.constants import (
     retry_key_prefix,
 )
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, WatchError
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Device, FocusSession, Review, User, WeeklyReport
 
 log = logging.getLogger(__name__)
+PARKED_UPDATES = "qtime:tg:*:inbox:parked"  # bot.updates.inbox's dead-letter streams
+REBUILD_TRIES = 3
 JOB_PREFIXES = (job_key_prefix, result_key_prefix, in_progress_key_prefix, retry_key_prefix)
 REWRITE_WAIT_STEPS = 50
 REWRITE_WAIT_STEP = 0.2  # seconds; a rewrite of the product's few MB takes milliseconds
@@ -112,6 +117,7 @@ async def erase_redis(redis: Redis, found: Traces) -> int:
             matched = [key async for key in redis.scan_iter(match=pattern, count=1000)]
             if matched:
                 deleted += int(await redis.delete(*matched))
+        deleted += await _drop_parked_updates(redis, {found.telegram_id, found.chat_id})
     except (RedisError, OSError) as exc:
         # Rare (Redis is down while the database is up); FSM keys expire within a week,
         # jobs find no user and end.
@@ -119,6 +125,57 @@ async def erase_redis(redis: Redis, found: Traces) -> int:
         return 0
     await rewrite_append_only_file(redis)
     return deleted
+
+
+async def _drop_parked_updates(redis: Redis, ids: set[int]) -> int:
+    """Delete the parked updates (bot.updates.inbox, at most a thousand per bot) that came
+    from or went to the user. XDEL would only mark them: a stream keeps deleted entries'
+    bytes while others share their node, and a rewrite would copy them to disk. So the
+    stream is rebuilt from the others, with their ids, in one transaction."""
+    dropped = 0
+    async for stream in redis.scan_iter(match=PARKED_UPDATES, count=1000):
+        for _ in range(REBUILD_TRIES):
+            try:
+                dropped += await _rebuild_without(redis, stream, ids)
+                break
+            except WatchError:
+                continue  # an update was parked meanwhile: read the stream again
+    return dropped
+
+
+async def _rebuild_without(redis: Redis, stream: bytes, ids: set[int]) -> int:
+    async with redis.pipeline(transaction=True) as pipe:
+        await pipe.watch(stream)
+        entries = await pipe.xrange(stream)
+        kept = [(entry, fields) for entry, fields in entries if not _concerns(fields, ids)]
+        if len(kept) == len(entries):
+            return 0
+        pipe.multi()  # type: ignore[no-untyped-call]  # unannotated in redis-py
+        pipe.delete(stream)
+        for entry, fields in kept:
+            pipe.xadd(stream, fields, id=entry)
+        await pipe.execute()
+    return len(entries) - len(kept)
+
+
+def _concerns(fields: dict[bytes, bytes], ids: set[int]) -> bool:
+    """Whether a stored update names one of `ids` as its sender, user or chat."""
+    try:
+        update = json.loads(fields.get(b"update", b"{}"))
+    except ValueError:
+        return False
+    found: list[object] = [update]
+    while found:
+        item = found.pop()
+        if isinstance(item, dict):
+            for key in ("from", "user", "chat"):
+                who = item.get(key)
+                if isinstance(who, dict) and who.get("id") in ids:
+                    return True
+            found.extend(item.values())
+        elif isinstance(item, list):
+            found.extend(item)
+    return False
 
 
 async def rewrite_append_only_file(redis: Redis) -> bool:

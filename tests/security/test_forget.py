@@ -3,6 +3,7 @@ file on disk; and a later user who is given the forgotten user's ids inherits no
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -25,6 +26,16 @@ async def start_review(chat: Chat, db_of: SessionMaker, redis: Redis, settings: 
     message = await times_up(chat, db_of, redis, settings, goal)
     await chat.press(message, "Review now", "Anything else you did?")
     await chat.say(extra, "Did you achieve your goal?")
+
+
+async def park(redis: Redis, chat: Chat, text: str) -> None:
+    """An update of the chat's whose handler kept failing, in the bot's dead-letter stream."""
+    [inbox] = [key async for key in redis.scan_iter(match="qtime:tg:*:inbox")]
+    person = {"id": chat.user.id, "is_bot": False, "first_name": "x"}
+    message = {"message_id": 1, "date": 0, "chat": {"id": chat.user.id, "type": "private"},
+               "from": person, "text": text}  # fmt: skip
+    update = json.dumps({"update_id": 1, "message": message})
+    await redis.xadd(inbox + b":parked", {"update": update, "reason": "failed 5 times"})
 
 
 async def rows_of(db_of: SessionMaker, user_id: int) -> int:
@@ -85,6 +96,8 @@ async def check_forget(
     await start_review(ann, db_of, redis, settings, "anngoal-7q", "annextra-7q")
     ann_id = (await user_of(db_of, ann.user.id)).id
     ann_session = (await last_session(db_of, ann.user.id)).id
+    for chat, text in ((ann, "annparked-7q"), (bob, "bobparked-kept")):
+        await park(redis, chat, text)
     assert b"annextra-7q" in files_on_disk(files)  # there was something to forget
     assert [key async for key in redis.scan_iter(match=f"fsm:*:{ann.user.id}:*")]
 
@@ -94,7 +107,8 @@ async def check_forget(
 
     disk = files_on_disk(files)
     assert b"anngoal-7q" not in disk and b"annextra-7q" not in disk
-    assert b"bobextra-kept" in disk  # the live file, and Bob's form is still there
+    assert b"annparked-7q" not in disk
+    assert b"bobextra-kept" in disk and b"bobparked-kept" in disk  # the live file; Bob's stay
     keys = [key.decode() async for key in redis.scan_iter()]
     assert not [k for k in keys if f":{ann.user.id}:" in k or k.endswith(f":{ann_session}")]
     queued = [job.decode() for job in await redis.zrange("arq:queue", 0, -1)]

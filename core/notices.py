@@ -7,6 +7,7 @@ sweep sends it later. Sessions older than a day are left alone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,21 +42,51 @@ class Notice:
         return not self.ended_early and now - self.planned_end > LATE_AFTER
 
 
+def due_owed(session: FocusSession, now: datetime) -> bool:
+    """Whether the session's "time's up" is owed at `now`."""
+    if session.due_notified_at is not None:
+        return False
+    if session.status == SessionStatus.active:
+        return session.planned_end <= now + DUE_EARLY
+    # An ended session still unclaimed was ended outside the chat (/done claims its own).
+    return session.status == SessionStatus.ended  # not dropped, nor reviewed
+
+
+def reminder_owed(session: FocusSession, now: datetime) -> bool:
+    """Whether the session's one reminder is owed at `now`."""
+    return (
+        session.status == SessionStatus.ended
+        and session.due_notified_at is not None
+        and session.due_notified_at <= now - REMINDER_AFTER + DUE_EARLY
+        and session.reminded_at is None
+    )
+
+
+Owed = Callable[[FocusSession, datetime], bool]
+
+
+async def owed_chat(
+    db: AsyncSession, session_id: int, owed: Owed, *, now: datetime | None = None
+) -> int | None:
+    """The chat a message is owed to, read without claiming it: a sender waits for its send
+    slot before it claims, so a worker killed while waiting leaves the message owed."""
+    session = await db.get(FocusSession, session_id)
+    if session is None or not owed(session, now or utcnow()):
+        return None
+    user = await db.get(User, session.user_id)
+    return user.chat_id if user is not None and user.active else None
+
+
 async def claim_due(
     db: AsyncSession, session_id: int, *, now: datetime | None = None
 ) -> Notice | None:
     """End a session whose time is up and claim its "time's up"; None when none is owed."""
     now = now or utcnow()
     session = await db.get(FocusSession, session_id)
-    if session is None or session.due_notified_at is not None:
+    if session is None or not due_owed(session, now):
         return None
     if session.status == SessionStatus.active:
-        if session.planned_end > now + DUE_EARLY:
-            return None
         await mark_due(db, session_id)
-    elif session.status != SessionStatus.ended:
-        return None  # dropped, or already reviewed
-    # An ended session still unclaimed was ended outside the chat (/done claims its own).
     session.due_notified_at = now
     await db.flush()
     return await _notice(db, session, now)
@@ -67,13 +98,7 @@ async def claim_reminder(
     """Claim the single reminder of a session still waiting for its review."""
     now = now or utcnow()
     session = await db.get(FocusSession, session_id)
-    if (
-        session is None
-        or session.status != SessionStatus.ended
-        or session.due_notified_at is None
-        or session.due_notified_at > now - REMINDER_AFTER + DUE_EARLY
-        or session.reminded_at is not None
-    ):
+    if session is None or not reminder_owed(session, now):
         return None
     session.reminded_at = now
     await db.flush()

@@ -31,7 +31,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.notify import Notifier
 from bot.report_messages import ReportMessage, report_messages
-from bot.send_limit import PER_SECOND, SendLimiter
+from bot.send_limit import PER_SECOND
 from core import report_delivery
 from core.db import SessionMaker, create_reader_sessionmaker, transaction
 from core.models import utcnow
@@ -40,6 +40,7 @@ from core.report_delivery import Delivery
 from core.reports import build_report
 from core.resources import Resources
 from jobs.retry import PASSING, retry_send
+from jobs.sending import send_slot
 
 log = logging.getLogger(__name__)
 
@@ -125,10 +126,9 @@ async def _send(
     not "maybe sent"; only the moment between the claim and the request is uncertain.
     """
     sessionmaker = ctx["resources"].sessionmaker
-    limiter: SendLimiter = ctx["send_limiter"]
     claimed = False
     try:
-        async with limiter.slot(delivery.chat_id):
+        async with send_slot(ctx, delivery.chat_id):
             async with transaction(sessionmaker) as db:
                 claimed = await report_delivery.claim_part(db, delivery.report_id)
             if not claimed:

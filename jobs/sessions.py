@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from arq import Retry
 from arq.constants import result_key_prefix
@@ -24,11 +24,12 @@ from bot.notify import Notifier
 from bot.texts import focus as texts
 from bot.texts import local_time, quote
 from core import events_bus, notices
-from core.db import transaction
+from core.db import create_reader_sessionmaker, transaction
 from core.models import utcnow
 from core.queue import REVIEW_REMINDER, SESSION_DUE, SESSION_STARTED, enqueue
 from core.resources import Resources
 from jobs.retry import PASSING
+from jobs.sending import send_slot
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def reminder_job_id(session_id: int) -> str:
 async def session_due(ctx: dict[str, Any], session_id: int) -> str:
     """The declared time is over, or the session was ended from the browser: offer its review."""
     resources: Resources = ctx["resources"]
-    notice = await _offer_review(ctx, session_id, notices.claim_due, notices.release_due, _due_text)
+    notice = await _offer_review(ctx, session_id, DUE, _due_text)
     if notice is None:
         return "nothing owed"
     await events_bus.publish(resources.redis, notice.user_id, events_bus.SESSION)
@@ -74,11 +75,7 @@ async def session_due(ctx: dict[str, Any], session_id: int) -> str:
 async def review_reminder(ctx: dict[str, Any], session_id: int) -> str:
     """The one nudge for a session still waiting for its review."""
     notice = await _offer_review(
-        ctx,
-        session_id,
-        notices.claim_reminder,
-        notices.release_reminder,
-        lambda notice: texts.REMINDER.format(goal=quote(notice.goal)),
+        ctx, session_id, REMINDER, lambda notice: texts.REMINDER.format(goal=quote(notice.goal))
     )
     return "nothing owed" if notice is None else "sent"
 
@@ -115,34 +112,47 @@ async def notify_session_started(ctx: dict[str, Any], session_id: int) -> str:
     return "sent"
 
 
-async def _offer_review(
-    ctx: dict[str, Any],
-    session_id: int,
-    claim: Callable[[AsyncSession, int], Awaitable[notices.Notice | None]],
-    release: Callable[[AsyncSession, int], Awaitable[None]],
-    text: Callable[[notices.Notice], str],
-) -> notices.Notice | None:
-    """Claim a message, then send `text(notice)` with a Review now button; None when none
-    is owed.
+class Kind(NamedTuple):
+    """How one kind of session message is found owed, claimed, and released on failure."""
 
-    On a passing failure the claim is released and the job retries.
+    owed: notices.Owed
+    claim: Callable[[AsyncSession, int], Awaitable[notices.Notice | None]]
+    release: Callable[[AsyncSession, int], Awaitable[None]]
+
+
+DUE = Kind(notices.due_owed, notices.claim_due, notices.release_due)
+REMINDER = Kind(notices.reminder_owed, notices.claim_reminder, notices.release_reminder)
+
+
+async def _offer_review(
+    ctx: dict[str, Any], session_id: int, kind: Kind, text: Callable[[notices.Notice], str]
+) -> notices.Notice | None:
+    """Wait for the chat's send slot, claim the message, then send `text(notice)` with a
+    Review now button; None when none is owed.
+
+    On a passing failure (Redis too: the send limiter is away) the claim is released and
+    the job retries.
     """
     resources: Resources = ctx["resources"]
-    async with transaction(resources.sessionmaker) as db:
-        notice = await claim(db, session_id)
-    if notice is None:
+    async with create_reader_sessionmaker(resources.engine)() as db:
+        chat_id = await notices.owed_chat(db, session_id, kind.owed)
+    if chat_id is None:
         return None
     notifier = Notifier(ctx["bot"], resources.sessionmaker)
+    notice = None
     try:
-        await notifier.send_text(
-            notice.chat_id,
-            text(notice),
-            reply_markup=keyboards.review_now(notice.session_id),
-        )
-    except (*PASSING, RedisError, OSError) as exc:  # Redis: the send limiter is away
-        async with transaction(resources.sessionmaker) as db:
-            await release(db, notice.session_id)
-        log.info("send failed, will retry", extra={"session_id": notice.session_id})
+        async with send_slot(ctx, chat_id):
+            async with transaction(resources.sessionmaker) as db:
+                notice = await kind.claim(db, session_id)
+            if notice is not None:
+                await notifier.send_text(
+                    notice.chat_id, text(notice), reply_markup=keyboards.review_now(session_id)
+                )
+    except (*PASSING, RedisError, OSError) as exc:
+        if notice is not None:
+            async with transaction(resources.sessionmaker) as db:
+                await kind.release(db, session_id)
+        log.info("send failed, will retry", extra={"session_id": session_id})
         raise Retry(defer=ctx.get("job_try", 1) * RETRY_SECONDS) from exc
     return notice
 

@@ -165,7 +165,7 @@ async def polling_bot(
     """`qtime bot` polling the fake Bot API, stopped after the test."""
     stop = asyncio.Event()
     task = asyncio.create_task(run_bot(report_settings, stop))
-    await fake_telegram.wait_until(lambda: task.done() or fake_telegram.calls_of("getMe"))
+    await fake_telegram.wait_until(lambda: task.done() or fake_telegram.calls_of("setMyCommands"))
     if task.done():
         task.result()
     yield

@@ -97,7 +97,10 @@ async def browser_session_reaches_the_chat_through_the_worker(
         assert pairing.status_code == 201, pairing.text
         code = pairing.json()["code"]
         assert pairing.json()["deep_link"] == f"https://t.me/{telegram.bot.username}?start={code}"
+        since = telegram.seq
         telegram.send_message(alice, f"/start {code}")
+        asked = await telegram.wait_for_text(alice, "asks to be linked", WAIT, since=since)
+        telegram.click(alice, asked, text="Link")  # the bot binds only what Alice confirms
         token = await collect_token(extension, pairing.json()["id"])
         started = await extension.post(
             "/v1/sessions",

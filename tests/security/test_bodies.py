@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from tests.security.conftest import ApiProcess
+from tests.security.conftest import ApiProcess, linked_device
 from tests.security.oversize import PeakMemory, send_huge
 
 HUGE = 300 * 1024 * 1024
@@ -65,19 +65,21 @@ def nested(depth: int) -> bytes:
 
 
 async def test_nested_json_bombs_are_refused_as_bad_input(api_in: Callable[..., Any]) -> None:
-    async with api_in() as api, httpx.AsyncClient(base_url=api.url) as client:
-        pairing = await client.post("/v1/pairings", json={"device_name": "Laptop"})
-        assert pairing.status_code == 201
-        for path, depth in (("/v1/pairings", 8000), ("/v1/pairings/redeem", 8000)):
-            answer = await client.post(
-                path, content=nested(depth), headers={"Content-Type": "application/json"}
-            )
+    async with (
+        api_in() as api,
+        linked_device(api) as ann,
+        httpx.AsyncClient(base_url=api.url) as client,
+    ):
+        json_body = {"Content-Type": "application/json"}
+        bombs = [("/v1/pairings", 8000), ("/v1/pairings/redeem", 8000), ("/v1/sessions", 8000)]
+        for path, depth in [*bombs, ("/v1/events", 500_000)]:
+            answer = await client.post(path, content=nested(depth), headers=json_body | ann.auth)
             assert answer.status_code in (400, 422), (path, answer.text)
             assert "detail" in answer.json()
         events = await client.post(
             "/v1/events",
             content=nested(200_000),
-            headers={"Content-Type": "application/json", "Authorization": "Bearer unknown"},
+            headers=json_body | {"Authorization": "Bearer unknown"},
         )
         assert events.status_code == 401  # an unknown token learns nothing about its body
         assert (await client.get("/healthz")).status_code == 200

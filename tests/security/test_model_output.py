@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from core.analysis.safe_text import neutralise
 from tests.analysis.conftest import MakeHarness
 from tests.analysis.test_openai import ai_settings
 from tests.fakes.openai_stub import OpenAIStub, ok
@@ -33,3 +36,19 @@ async def test_links_markup_mentions_and_commands_from_the_model_are_inert(
     assert "youtube.com" in advice  # a site of the session itself stays readable
     kinds = {entity["type"] for entity in message.entities}
     assert not kinds & {"url", "text_link", "mention", "bot_command", "email"}
+
+
+@pytest.mark.parametrize(
+    ("advice", "shown"),
+    [
+        ("Try 25/5 pomodoros and take a break at 3.5 hours.", None),  # nothing to neutralise
+        ("Note: start with the outline, then write.", None),
+        ("Open github.com first.", None),  # a site of the session
+        ("Open evil.example.org first.", "Open evil[.]example[.]org first."),
+        ("Open HTTPS://EVIL.EXAMPLE/x first.", "Open (link removed) first."),
+        ("Ask @someone or run /cancel then /focus.", "Ask someone or run cancel then focus."),
+        ("<b>Close</b> <i>everything</i>.", "Close everything."),
+    ],
+)
+def test_neutralising_keeps_plain_advice_as_it_is(advice: str, shown: str | None) -> None:
+    assert neutralise(advice, {"github.com"}) == (shown or advice)

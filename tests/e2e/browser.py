@@ -99,6 +99,12 @@ class Browser:
             await cdp.detach()
         raise AssertionError("the private window did not open")
 
+    async def drive_ticks(self) -> None:
+        """Stops the 30 s alarm: the test calls `__qtimeTest.tick()` itself. Headless
+        Chromium says the normal window is focused even while a private window is in front,
+        so an alarm falling inside a private window would resume recording there."""
+        await self.call("chrome.alarms.clearAll()")
+
     async def close_target(self, target_id: str) -> None:
         """Closes a window the extension cannot see (headless Chromium then sends no focus-back)."""
         cdp = await self.context.new_cdp_session(self.context.pages[0])
@@ -112,7 +118,7 @@ class Browser:
 
 
 @contextlib.asynccontextmanager
-async def launched(profile: Path) -> AsyncIterator[Browser]:
+async def launched(profile: Path, extension: Path = EXTENSION) -> AsyncIterator[Browser]:
     """Headless Chromium with the extension loaded unpacked, on a fresh profile."""
     async with async_playwright() as playwright:
         context = await playwright.chromium.launch_persistent_context(
@@ -120,8 +126,8 @@ async def launched(profile: Path) -> AsyncIterator[Browser]:
             executable_path=CHROMIUM,
             headless=True,
             args=[
-                f"--disable-extensions-except={EXTENSION}",
-                f"--load-extension={EXTENSION}",
+                f"--disable-extensions-except={extension}",
+                f"--load-extension={extension}",
                 "--host-resolver-rules=MAP *.test 127.0.0.1",
                 "--no-sandbox",
                 "--disable-background-networking",

@@ -12,9 +12,9 @@ from playwright.async_api import Page
 from sqlalchemy import select
 
 from core.db import SessionMaker, transaction
-from core.models import ActivityEvent
+from core.models import ActivityEvent, FocusSession
 from core.pairing import bind_code
-from core.sessions import start_session
+from core.sessions import end_session, start_session
 from core.users import upsert_telegram_user
 from tests.e2e.browser import Browser
 
@@ -146,3 +146,34 @@ def assert_within(recorded: dict[str, float], lived: dict[str, float], share: fl
     assert set(recorded) == set(lived), (recorded, lived)
     for host, truth in lived.items():
         assert abs(recorded[host] - truth) <= share * truth, (host, recorded[host], truth)
+
+
+async def session_on_a(
+    browser: Browser, tabs: Tabs, sessions: SessionMaker, user_id: int
+) -> tuple[Lived, FocusSession]:
+    """Tabs b.test and a.test, a.test in front when /focus arrives, learned at once."""
+    await tabs.open("b", "a")
+    lived = Lived(tabs)
+    await lived.show("a")
+    async with transaction(sessions) as db:
+        session = await start_session(db, user_id, minutes=60, goal="write chapter 2")
+    await browser.call("__qtimeTest.tick()")
+    return lived, session
+
+
+async def end_and_compare(
+    browser: Browser, sessions: SessionMaker, user_id: int, lived: Lived, session: FocusSession
+) -> list[ActivityEvent]:
+    """/done, then every host's recorded time within 2% of what was lived, nothing twice."""
+    async with transaction(sessions) as db:
+        ended = await end_session(db, user_id)
+    await browser.call("__qtimeTest.tick()")
+    await browser.call("__qtimeTest.flush()")
+    assert ended.ended_at is not None
+    truth = lived.per_host(session.started_at, ended.ended_at)
+    events = await wait_stored(
+        sessions, lambda found: sum(recorded_per_host(found).values()) > sum(truth.values()) - 1
+    )
+    assert_within(recorded_per_host(events), truth, share=0.02)
+    assert_no_overlap(events)
+    return events

@@ -14,18 +14,9 @@ import time
 
 import pytest
 
-from core.db import SessionMaker, transaction
-from core.models import FocusSession
-from core.sessions import end_session, start_session
+from core.db import SessionMaker
 from tests.e2e.browser import Browser
-from tests.e2e.helpers import (
-    Lived,
-    Tabs,
-    assert_no_overlap,
-    assert_within,
-    recorded_per_host,
-    wait_stored,
-)
+from tests.e2e.helpers import Tabs, end_and_compare, session_on_a
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -35,41 +26,12 @@ async def recording(browser: Browser) -> dict[str, object]:
     return found
 
 
-async def focused_session(
-    browser: Browser, tabs: Tabs, sessions: SessionMaker, user_id: int
-) -> tuple[Lived, FocusSession]:
-    """On a.test when /focus arrives, learned at once."""
-    await tabs.open("b", "a")
-    lived = Lived(tabs)
-    await lived.show("a")
-    async with transaction(sessions) as db:
-        session = await start_session(db, user_id, minutes=60, goal="write chapter 2")
-    await browser.call("__qtimeTest.tick()")
-    return lived, session
-
-
-async def finish(
-    browser: Browser, sessions: SessionMaker, user_id: int, lived: Lived, session: FocusSession
-) -> None:
-    """/done; then every host's recorded time within 2% of what was lived."""
-    async with transaction(sessions) as db:
-        ended = await end_session(db, user_id)
-    await browser.call("__qtimeTest.tick()")
-    await browser.call("__qtimeTest.flush()")
-    assert ended.ended_at is not None
-    truth = lived.per_host(session.started_at, ended.ended_at)
-    events = await wait_stored(
-        sessions, lambda found: sum(recorded_per_host(found).values()) > sum(truth.values()) - 1
-    )
-    assert_within(recorded_per_host(events), truth, share=0.02)
-    assert_no_overlap(events)
-
-
 async def test_a_private_window_pauses_recording_and_its_close_resumes_it_within_a_tick(
     browser: Browser, linked: tuple[int, Tabs], db_sessions: SessionMaker
 ) -> None:
     user_id, tabs = linked
-    lived, session = await focused_session(browser, tabs, db_sessions, user_id)
+    await browser.drive_ticks()
+    lived, session = await session_on_a(browser, tabs, db_sessions, user_id)
     await asyncio.sleep(6)
     private = await browser.open_incognito(tabs.url("secret"))
     lived.mark(None)
@@ -80,14 +42,15 @@ async def test_a_private_window_pauses_recording_and_its_close_resumes_it_within
     await browser.call("__qtimeTest.tick()")  # no focus event comes back: the tick reads it
     assert (await recording(browser))["host"] == "a.test"
     await asyncio.sleep(6)
-    await finish(browser, db_sessions, user_id, lived, session)
+    await end_and_compare(browser, db_sessions, user_id, lived, session)
 
 
 async def test_no_window_focused_without_focus_back_heals_by_itself(
     browser: Browser, linked: tuple[int, Tabs], db_sessions: SessionMaker
 ) -> None:
     user_id, tabs = linked
-    lived, session = await focused_session(browser, tabs, db_sessions, user_id)
+    await browser.drive_ticks()
+    lived, session = await session_on_a(browser, tabs, db_sessions, user_id)
     await asyncio.sleep(5)
     # A second window: headless Chromium says "no window focused" as it opens and nothing
     # when it closes; the extension reads Chrome's focus on the window's own events.
@@ -113,14 +76,15 @@ async def test_no_window_focused_without_focus_back_heals_by_itself(
         await asyncio.sleep(0.1)
     lived.mark("a.test")
     await asyncio.sleep(4)
-    await finish(browser, db_sessions, user_id, lived, session)
+    await end_and_compare(browser, db_sessions, user_id, lived, session)
 
 
 async def test_focus_events_in_quick_succession_end_in_chromes_own_state(
     browser: Browser, linked: tuple[int, Tabs], db_sessions: SessionMaker
 ) -> None:
     user_id, tabs = linked
-    await focused_session(browser, tabs, db_sessions, user_id)
+    await browser.drive_ticks()
+    await session_on_a(browser, tabs, db_sessions, user_id)
     window = await browser.call("chrome.windows.getLastFocused().then(w => w.id)")
     # "Window focused" (its tab still being read) and "no window" right after it, through
     # the worker's own listener: the later event must win.

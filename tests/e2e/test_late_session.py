@@ -8,16 +8,9 @@ import asyncio
 import pytest
 
 from core.db import SessionMaker, transaction
-from core.sessions import end_session, start_session
+from core.sessions import start_session
 from tests.e2e.browser import Browser
-from tests.e2e.helpers import (
-    Lived,
-    Tabs,
-    assert_no_overlap,
-    assert_within,
-    recorded_per_host,
-    wait_stored,
-)
+from tests.e2e.helpers import Lived, Tabs, end_and_compare
 
 pytestmark = pytest.mark.timeout(120)
 SWITCH_SECONDS = 3.0
@@ -42,16 +35,5 @@ async def test_a_session_from_telegram_counts_from_its_start_while_tabs_switch(
         if index == 4:  # the extension's next poll, 5 switches after the start
             await browser.call("__qtimeTest.tick()")
             assert (await browser.status())["recording"]["recording"] is True
-    async with transaction(db_sessions) as db:  # /done
-        ended = await end_session(db, user_id)
-    await browser.call("__qtimeTest.tick()")
-    await browser.call("__qtimeTest.flush()")
-
-    assert ended.ended_at is not None
-    truth = lived.per_host(session.started_at, ended.ended_at)
-    events = await wait_stored(
-        db_sessions, lambda found: sum(recorded_per_host(found).values()) > sum(truth.values()) - 1
-    )
-    assert_within(recorded_per_host(events), truth, share=0.02)
-    assert_no_overlap(events)
+    events = await end_and_compare(browser, db_sessions, user_id, lived, session)
     assert events[0].started_at >= session.started_at

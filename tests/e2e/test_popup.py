@@ -20,6 +20,7 @@ pytestmark = pytest.mark.timeout(120)
 async def test_the_popup_says_what_is_recorded_or_why_not(
     browser: Browser, api: LiveApi, db_sessions: SessionMaker, sites: Callable[[str], str]
 ) -> None:
+    await browser.drive_ticks()
     popup = await browser.extension_page("popup.html")
     line, waiting = popup.locator("#status-line"), popup.locator("#waiting")
     await expect(line).to_have_text("Not recording: this browser is not linked")

@@ -15,10 +15,23 @@ import time
 import pytest
 
 from core.db import SessionMaker
+from core.models import FocusSession
 from tests.e2e.browser import Browser
-from tests.e2e.helpers import Tabs, end_and_compare, session_on_a
+from tests.e2e.helpers import Lived, Tabs, end_and_compare, session_on_a
 
 pytestmark = pytest.mark.timeout(120)
+
+
+OnA = tuple[int, Lived, FocusSession]
+
+
+@pytest.fixture
+async def on_a(browser: Browser, linked: tuple[int, Tabs], db_sessions: SessionMaker) -> OnA:
+    """A session on a.test; the test drives the ticks (see Browser.drive_ticks)."""
+    user_id, tabs = linked
+    await browser.drive_ticks()
+    lived, session = await session_on_a(browser, tabs, db_sessions, user_id)
+    return user_id, lived, session
 
 
 async def recording(browser: Browser) -> dict[str, object]:
@@ -27,11 +40,10 @@ async def recording(browser: Browser) -> dict[str, object]:
 
 
 async def test_a_private_window_pauses_recording_and_its_close_resumes_it_within_a_tick(
-    browser: Browser, linked: tuple[int, Tabs], db_sessions: SessionMaker
+    browser: Browser, on_a: OnA, db_sessions: SessionMaker
 ) -> None:
-    user_id, tabs = linked
-    await browser.drive_ticks()
-    lived, session = await session_on_a(browser, tabs, db_sessions, user_id)
+    user_id, lived, session = on_a
+    tabs = lived.tabs
     await asyncio.sleep(6)
     private = await browser.open_incognito(tabs.url("secret"))
     lived.mark(None)
@@ -46,11 +58,10 @@ async def test_a_private_window_pauses_recording_and_its_close_resumes_it_within
 
 
 async def test_no_window_focused_without_focus_back_heals_by_itself(
-    browser: Browser, linked: tuple[int, Tabs], db_sessions: SessionMaker
+    browser: Browser, on_a: OnA, db_sessions: SessionMaker
 ) -> None:
-    user_id, tabs = linked
-    await browser.drive_ticks()
-    lived, session = await session_on_a(browser, tabs, db_sessions, user_id)
+    user_id, lived, session = on_a
+    tabs = lived.tabs
     await asyncio.sleep(5)
     # A second window: headless Chromium says "no window focused" as it opens and nothing
     # when it closes; the extension reads Chrome's focus on the window's own events.
@@ -80,11 +91,9 @@ async def test_no_window_focused_without_focus_back_heals_by_itself(
 
 
 async def test_focus_events_in_quick_succession_end_in_chromes_own_state(
-    browser: Browser, linked: tuple[int, Tabs], db_sessions: SessionMaker
+    browser: Browser, on_a: OnA
 ) -> None:
-    user_id, tabs = linked
-    await browser.drive_ticks()
-    await session_on_a(browser, tabs, db_sessions, user_id)
+    tabs = on_a[1].tabs
     window = await browser.call("chrome.windows.getLastFocused().then(w => w.id)")
     # "Window focused" (its tab still being read) and "no window" right after it, through
     # the worker's own listener: the later event must win.

@@ -8,7 +8,10 @@ and the fake Bot API, in a fresh folder per scenario:
 - baseline: sessions fall due, nothing goes wrong;
 - restart: Redis shut down for 4 s while sessions fall due (a managed Redis's restart);
 - flush: FLUSHALL before they fall due (their deferred jobs are gone; the sweep finds them);
-- kill: the worker SIGKILLed while analyses wait for a slow AI, then started again.
+- kill: the worker SIGKILLed while analyses wait for a slow AI, then started again;
+- fan-out: the worker SIGKILLed a third of the way through 300 weekly reports (30 users
+  blocked the bot), then started again; "unknown" counts the reports whose send the kill
+  cut short, which are never sent again.
 
 For each: delivered/expected, duplicates (a second copy in a chat), and recovery, the
 seconds from the fault (Redis back, flushed, killed) to the last owed message; for the
@@ -33,6 +36,7 @@ from core.migrate import upgrade
 from core.models import utcnow
 from core.resources import Resources
 from core.settings import load_settings
+from jobs.reports import weekly_report_tick
 from tests.analysis.conftest import ANALYSING, Harness
 from tests.analysis.test_openai import GOOD
 from tests.deploy.processes import Qtime
@@ -45,6 +49,12 @@ from tests.faults.processes_harness import (
     sends_to,
     start_session,
     worker_qtime,
+)
+from tests.faults.report_harness import (
+    delivered,
+    inactive_and_unknown,
+    reports_settled,
+    seed_report_users,
 )
 
 TIMES_UP = "Time's up"
@@ -182,6 +192,31 @@ async def kill_scenario(count: int) -> Outcome:
     )  # fmt: skip
 
 
+async def fanout_kill_scenario(users: int = 300, blocked: int = 30) -> str:
+    async with stage() as s:
+        reachable, _ = await seed_report_users(s.harness.resources, s.fake, users, blocked)
+        await weekly_report_tick({"resources": s.harness.resources})
+        async with s.qtime.serving("worker") as first:
+            await s.fake.wait_until(lambda: sum(delivered(s.fake, reachable).values()) >= 100, 60)
+            first.process.kill()
+            await first.process.wait()
+        killed = time.time()
+        database = Path(s.harness.settings.database_url.split(":///", 1)[1])
+        async with s.qtime.serving("worker"):
+            with contextlib.suppress(TimeoutError):
+                await s.fake.wait_until(lambda: reports_settled(database), GIVE_UP)
+            settled = time.time()
+            await asyncio.sleep(2)
+        received = delivered(s.fake, reachable)
+        inactive, unknown = await inactive_and_unknown(s.harness.resources)
+    got = sum(1 for n in received.values() if n)
+    return (
+        f"fan-out   delivered {got}/{len(reachable)}  duplicates "
+        f"{sum(max(0, n - 1) for n in received.values())}  unknown {len(unknown)}  "
+        f"blocked marked inactive {len(inactive)}/{blocked}  recovery {settled - killed:5.1f} s"
+    )
+
+
 async def main(count: int) -> None:
     say(f"qtime worker, {count} owed messages per scenario (SQLite, Redis 6.2, fake Bot API)")
     baseline = await sessions_scenario(count, no_fault)
@@ -190,6 +225,7 @@ async def main(count: int) -> None:
         outcome = await sessions_scenario(count, fault)
         say(outcome.line(name, baseline.lateness))
     say((await kill_scenario(min(count, 10))).line("kill", None))
+    say(await fanout_kill_scenario())
 
 
 def say(line: str) -> None:

@@ -10,52 +10,26 @@ again (never twice), and it is the only report the kill may cost.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import insert, select
-
-from core.models import ReportStatus, User, WeeklyReport, utcnow
+from core.models import utcnow
 from core.resources import Resources
 from core.settings import Settings
 from tests.fakes.telegram import FakeTelegram
 from tests.faults.processes_harness import own_redis, worker_qtime
-from tests.report.conftest import LONG_AGO, tick
+from tests.faults.report_harness import (
+    delivered,
+    inactive_and_unknown,
+    reports_settled,
+    seed_report_users,
+)
+from tests.report.conftest import tick
 
 USERS = 300
 BLOCKED = 30
-FIRST_ID = 700_001
 KILL_AFTER = 100  # reports delivered before the kill, give or take a random moment
-
-
-async def _seed(resources: Resources, fake: FakeTelegram) -> tuple[list[int], list[int]]:
-    """Users who joined long ago, owed this week's report; the first BLOCKED blocked the bot."""
-    ids = list(range(FIRST_ID, FIRST_ID + USERS))
-    async with resources.sessionmaker() as db:
-        rows = [{"telegram_id": i, "chat_id": i, "created_at": LONG_AGO} for i in ids]
-        await db.execute(insert(User), rows)
-        await db.commit()
-    for telegram_id in ids:
-        fake.add_user(f"User {telegram_id}", user_id=telegram_id)
-    for telegram_id in ids[:BLOCKED]:
-        fake.block(telegram_id)
-    return ids[BLOCKED:], ids[:BLOCKED]
-
-
-def _settled(database: Path) -> bool:
-    """No report is left pending or on its way."""
-    with contextlib.closing(sqlite3.connect(database)) as conn:
-        (left,) = conn.execute(
-            "SELECT count(*) FROM weekly_reports WHERE status IN ('pending', 'sending')"
-        ).fetchone()
-    return int(left) == 0
-
-
-def _delivered(fake: FakeTelegram, chats: list[int]) -> dict[int, int]:
-    return {chat: len(fake.bot_messages(chat)) for chat in chats}
 
 
 async def test_each_reachable_user_gets_one_report_though_the_worker_is_killed(
@@ -71,37 +45,29 @@ async def test_each_reachable_user_gets_one_report_though_the_worker_is_killed(
         )
         resources = Resources.open(settings)
         try:
-            reachable, blocked = await _seed(resources, fake)
+            reachable, blocked = await seed_report_users(resources, fake, USERS, BLOCKED)
             assert await tick(resources, utcnow()) == USERS  # this week's reports, queued
             qtime = worker_qtime(settings, fake, tmp_path / "worker")
             async with qtime.serving("worker") as first:
                 await fake.wait_until(
-                    lambda: sum(_delivered(fake, reachable).values()) >= KILL_AFTER, 60
+                    lambda: sum(delivered(fake, reachable).values()) >= KILL_AFTER, 60
                 )
                 await asyncio.sleep(random.uniform(0, 0.5))  # a random moment mid-way
                 first.process.kill()
                 await first.process.wait()
-            at_kill = sum(_delivered(fake, reachable).values())
+            at_kill = sum(delivered(fake, reachable).values())
             async with qtime.serving("worker") as second:
                 database = Path(sqlite_url.split(":///", 1)[1])
-                await fake.wait_until(lambda: _settled(database), 75, "every report settled")
+                await fake.wait_until(lambda: reports_settled(database), 75, "every report settled")
                 await asyncio.sleep(2)  # time for a second copy to arrive, if one would
                 assert second.process.returncode is None, second.output()
-            async with resources.sessionmaker() as db:
-                inactive = set(await db.scalars(select(User.telegram_id).where(~User.active)))
-                unknown = set(
-                    await db.scalars(
-                        select(User.telegram_id)
-                        .join(WeeklyReport, WeeklyReport.user_id == User.id)
-                        .where(User.active, WeeklyReport.status == ReportStatus.failed)
-                    )
-                )
+            inactive, unknown = await inactive_and_unknown(resources)
         finally:
             await resources.close()
 
     assert KILL_AFTER <= at_kill < len(reachable), "killed mid-way"
     assert len(unknown) <= 1, "only the send the kill cut short has an unknown fate"
-    received = _delivered(fake, reachable)
+    received = delivered(fake, reachable)
     assert {chat: n for chat, n in received.items() if chat not in unknown} == dict.fromkeys(
         set(reachable) - unknown, 1
     )

@@ -137,6 +137,7 @@ function on(selector, handler) {
   $(selector).addEventListener('click', () => handler().catch((error) => fail(error.message)));
 }
 
+$('#device-name').addEventListener('input', () => chosenName().catch((error) => fail(error.message)));
 on('#save-server', useServerUrl);
 on('#link-telegram', linkWithTelegram);
 on('#redeem', redeem);

@@ -8,8 +8,10 @@ from collections.abc import Callable
 
 import pytest
 from playwright.async_api import expect
+from sqlalchemy import select
 
 from core.db import SessionMaker
+from core.models import Device
 from tests.api.live import LiveApi
 from tests.e2e.browser import Browser
 from tests.e2e.helpers import Tabs, pair_through_the_bot, start_focus
@@ -28,7 +30,13 @@ async def test_the_popup_says_what_is_recorded_or_why_not(
         await popup.click("#open-options")
     assert (await opened.value).url.endswith("/options.html")
 
+    options = await browser.extension_page("options.html")
+    assert await options.input_value("#device-name") == "Chrome on Linux"  # editable before linking
+    await options.fill("#device-name", "Work laptop")
+    await options.close()
     user_id = await pair_through_the_bot(browser, api.url, db_sessions)
+    async with db_sessions() as db:  # what the bot's /devices lists
+        assert list((await db.execute(select(Device.name))).scalars()) == ["Work laptop"]
     await expect(line).to_have_text("Not recording: no focus session")
     tabs = Tabs(browser, sites)
     await tabs.open("x", "b", "a")

@@ -7,8 +7,9 @@ sent them. The Dispatcher's database middleware commits before the handler retur
 only then is the entry acked and marked done. A kill between the commit and the ack makes
 the update run again: a reply may repeat, nothing is lost.
 
-An update whose handler raises is tried again; after `MAX_ATTEMPTS` tries (kills included)
-it is parked in the dead-letter stream with a log line, and its chat moves on.
+An update whose handler raises is tried again; after `MAX_FAILURES` failures (or
+`MAX_STARTS` handlings cut short by a crash) it is parked in the dead-letter stream with a
+log line, and its chat moves on.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from bot.updates.outage import Outage
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 4
+MAX_FAILURES = 3  # handlings that raised
+MAX_STARTS = 20  # handlings started: a handler that kills its process is parked too
 READ_AHEAD = 200  # entries read but not yet handled, at most
 STOP_GRACE_SECONDS = 10.0
 
@@ -104,14 +106,14 @@ class Drainer:
         entry, update = work
         while True:
             try:
-                attempt = await self.inbox.attempt(entry)
-                if update is None or attempt > MAX_ATTEMPTS:
-                    reason = "not an update" if update is None else f"failed {MAX_ATTEMPTS} times"
-                    await self._park(entry, reason)
+                started, failed = await self.inbox.start(entry)
+                if update is None or failed >= MAX_FAILURES or started > MAX_STARTS:
+                    await self._park(entry, _why_parked(update, failed))
                     return
-                if await self._feed(entry.update_id, update, attempt):
+                if await self._feed(entry.update_id, update, failed + 1):
                     await self.inbox.ack(entry)
                     return
+                await self.inbox.failed(entry)
             except (RedisError, OSError) as exc:
                 await asyncio.sleep(self.outage.failed(exc))
 
@@ -132,6 +134,12 @@ class Drainer:
     async def _park(self, entry: Entry, reason: str) -> None:
         await self.inbox.park(entry, reason)
         log.error("update parked", extra={"update_id": entry.update_id, "reason": reason})
+
+
+def _why_parked(update: Update | None, failed: int) -> str:
+    if update is None:
+        return "not an update"
+    return f"failed {failed} times" if failed >= MAX_FAILURES else "cut short too often"
 
 
 def _lane_of(update: Update | None) -> int:

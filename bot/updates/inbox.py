@@ -8,7 +8,8 @@ already lives in Redis, so a table would add a second service to every update.
 
 Keys, all under `qtime:tg:<bot id>:inbox`:
 - the stream: one entry per update waiting or under way (an entry is deleted when acked);
-- `:queued`, a hash update_id -> handling attempts, for the updates in the stream;
+- `:queued`, a hash of the updates in the stream: update_id -> handlings started, and
+  `<update_id>:failed` -> handlings that raised;
 - `:done`, a sorted set of handled update_ids by time, kept two days (Telegram keeps an
   update for one), written in the same script that acks the entry;
 - `:offset`, the highest update_id stored, where polling resumes;
@@ -56,13 +57,18 @@ return {taken, stored}
 _FINISH = """
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
-redis.call('HDEL', KEYS[2], ARGV[3])
+redis.call('HDEL', KEYS[2], ARGV[3], ARGV[3] .. ':failed')
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[4]) - tonumber(ARGV[5]))
 if ARGV[6] then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[8], '*', 'update', ARGV[6], 'reason', ARGV[7])
 end
 """
+
+
+class Tries(NamedTuple):
+    started: int  # including those a kill or a stop cut short
+    failed: int  # ended with an exception
 
 
 class Appended(NamedTuple):
@@ -150,10 +156,17 @@ class Inbox:
             if name != keep and not info["pending"]:
                 await self.redis.xgroup_delconsumer(self.key, GROUP, name)
 
-    async def attempt(self, entry: Entry) -> int:
-        """Count one more handling attempt of `entry`; the count so far, this one included."""
-        count = self.redis.hincrby(self.key + ":queued", str(entry.update_id), 1)
-        return int(await count)  # type: ignore[misc]  # redis-py types sync and async alike
+    async def start(self, entry: Entry) -> Tries:
+        """Count one more start of `entry`'s handling; its tries so far, this one included."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hincrby(self.key + ":queued", str(entry.update_id), 1)
+            pipe.hget(self.key + ":queued", f"{entry.update_id}:failed")
+            started, failed = await pipe.execute()
+        return Tries(int(started), int(failed or 0))
+
+    async def failed(self, entry: Entry) -> None:
+        """Count a handling of `entry` that raised."""
+        await self.redis.hincrby(self.key + ":queued", f"{entry.update_id}:failed", 1)  # type: ignore[misc]
 
     async def ack(self, entry: Entry) -> None:
         """The update is handled and its work committed: it leaves the inbox, marked done."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from redis.asyncio import Redis
 
-LEASE_MS = 5000  # a killed holder's lease frees itself after this
+LEASE_MS = 3000  # a killed holder's lease frees itself after this (a restart takes longer)
 RENEW_SECONDS = 1.0
 
 # KEYS: lease. ARGV: holder, ms. Takes a free lease or extends one's own; 1 when held.

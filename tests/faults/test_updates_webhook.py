@@ -1,0 +1,32 @@
+"""`qtime api` in webhook mode killed 10 times while Telegram pushes 100 updates of 10 users,
+sending each again until it gets a 200: every update's work done once, in each user's
+order, and answered (see `updates_harness.Verdict` for what a SIGKILL may repeat)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+from tests.fakes.telegram import FakeTelegram
+from tests.faults.processes_harness import own_redis
+from tests.faults.updates_harness import Script, Setup, explain, judge, judge_effects, kill_run
+
+
+async def test_api_kills_lose_no_webhook_update(
+    fake_telegram: FakeTelegram, sqlite_url: str, tmp_path: Path
+) -> None:
+    script = Script.create(fake_telegram)
+    script.queue(fake_telegram)
+    async with own_redis(tmp_path / "redis") as redis:
+        setup = Setup(fake_telegram, tmp_path / "api", sqlite_url, redis.url, webhook=True)
+        run = await kill_run(setup, script, kills=10, sig=signal.SIGKILL, seed=14)
+    verdict = await judge_effects(judge(fake_telegram, script, run.kills), script, sqlite_url)
+    deliveries = fake_telegram.webhook.deliveries
+    with explain(run):
+        assert len(run.kills) == 10
+        assert verdict.effects_wrong == [], verdict.line()
+        assert verdict.inversions == 0, verdict.line()
+        assert verdict.unexplained == [], verdict.line()
+        assert verdict.unanswered <= verdict.replayed, verdict.line()
+        refused = [d for d in deliveries if d.status != 200]
+        assert len(deliveries) >= script.total + len(refused)  # each refused one came again

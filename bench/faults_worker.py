@@ -14,9 +14,9 @@ and the fake Bot API, in a fresh folder per scenario:
   cut short, which are never sent again.
 
 For each: delivered/expected, duplicates (a second copy in a chat), and recovery, the
-seconds from the fault (Redis back, flushed, killed) to the last owed message; for the
-session scenarios also the worst lateness against the session's end, and its ratio to
-the baseline's, measured in the same run.
+seconds from the fault (Redis back, flushed, killed; for the baseline, the sessions
+queued) to the last owed message; for the session scenarios also the worst lateness
+against the session's end, and its ratio to the baseline's, measured in the same run.
 """
 
 from __future__ import annotations

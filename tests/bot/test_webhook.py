@@ -1,18 +1,23 @@
-"""Webhook mode: only Telegram's secret gets in, updates are handled once, bad config fails fast."""
+"""Webhook mode: only Telegram's secret gets in, once; bodies are capped and must be updates;
+updates are handled once however often they come; bad config fails fast."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 import pytest
+from redis.asyncio import Redis
 
+from bot.webhook_contract import MAX_BODY_BYTES
 from core.settings import ConfigError, Settings
-from tests.bot.conftest import Chat, PollingBot, WebhookApi
+from tests.bot.conftest import WEBHOOK_SECRET, Chat, PollingBot, WebhookApi
 from tests.fakes.telegram import FakeTelegram
 from tracker_api.app import create_app
 
-UPDATE = {
+UPDATE: dict[str, Any] = {
     "update_id": 1,
     "message": {
         "message_id": 1,
@@ -24,17 +29,88 @@ UPDATE = {
 }
 
 
-async def test_the_webhook_refuses_callers_without_the_secret(
-    webhook_api: WebhookApi, fake_telegram: FakeTelegram
+SECRET = "X-Telegram-Bot-Api-Secret-Token"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        [],
+        [(SECRET, "guess")],
+        [(SECRET, WEBHOOK_SECRET), (SECRET, "guess")],
+        [(SECRET, "guess"), (SECRET, WEBHOOK_SECRET)],
+        [(SECRET, WEBHOOK_SECRET), (SECRET, WEBHOOK_SECRET)],
+        [(SECRET, WEBHOOK_SECRET + "!")],
+        [(SECRET, "x" * 300)],
+    ],
+    ids=["missing", "wrong", "right-then-wrong", "wrong-then-right", "twice", "malformed", "long"],
+)
+async def test_the_webhook_trusts_one_right_secret_only(
+    webhook_api: WebhookApi, fake_telegram: FakeTelegram, headers: list[tuple[str, str]]
 ) -> None:
     async with httpx.AsyncClient(base_url=webhook_api.url) as client:
-        for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "guess"}):
-            answer = await client.post("/telegram/webhook", json=UPDATE, headers=headers)
-            assert answer.status_code == 401
-        assert fake_telegram.calls_of("sendMessage") == []
-        secret = {"X-Telegram-Bot-Api-Secret-Token": fake_telegram.webhook.secret_token or ""}
-        answer = await client.post("/telegram/webhook", content=b"{nope", headers=secret)
-        assert answer.status_code == 400
+        answer = await client.post("/telegram/webhook", json=UPDATE, headers=headers)
+    assert answer.status_code == 401
+    assert await redis_inbox_depth(webhook_api) == 0
+    assert fake_telegram.calls_of("sendMessage") == []
+
+
+async def test_the_webhook_refuses_what_is_not_an_update(webhook_api: WebhookApi) -> None:
+    nested: dict[str, object] = {"leaf": 1}
+    for _ in range(200):
+        nested = {"x": nested}
+    bodies = [
+        b"{nope",
+        b"[" * 100_000 + b"]" * 100_000,  # a JSON bomb within the size limit
+        json.dumps({**UPDATE, "message": {**UPDATE["message"], "x": nested}}).encode(),
+        json.dumps({"update_id": "1"}).encode(),
+        b"[]",
+    ]
+    async with httpx.AsyncClient(base_url=webhook_api.url, headers=SIGNED) as client:
+        for body in bodies:
+            answer = await client.post("/telegram/webhook", content=body)
+            assert answer.status_code == 400, body[:40]
+    assert await redis_inbox_depth(webhook_api) == 0
+
+
+async def test_the_webhook_refuses_a_body_over_its_limit(webhook_api: WebhookApi) -> None:
+    huge = b'{"update_id": 1, "pad": "' + b"x" * MAX_BODY_BYTES + b'"}'
+
+    async def chunked() -> AsyncIterator[bytes]:  # no Content-Length: the cap is on reading
+        for start in range(0, len(huge), 16_384):
+            yield huge[start : start + 16_384]
+
+    async with httpx.AsyncClient(base_url=webhook_api.url, headers=SIGNED) as client:
+        declared = await client.post("/telegram/webhook", content=huge)
+        streamed = await client.post("/telegram/webhook", content=chunked())
+    assert (declared.status_code, streamed.status_code) == (413, 413)
+
+
+async def test_an_update_replayed_three_times_is_handled_once(
+    webhook_api: WebhookApi, fake_telegram: FakeTelegram
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    person = {"id": ann.user.id, "is_bot": False, "first_name": "Ann"}
+    update = {**UPDATE, "update_id": 7, "message": {**UPDATE["message"], "from": person,
+              "chat": {"id": ann.user.id, "type": "private"}, "text": "/help"}}  # fmt: skip
+    async with httpx.AsyncClient(base_url=webhook_api.url, headers=SIGNED) as client:
+        for _ in range(4):
+            answer = await client.post("/telegram/webhook", json=update)
+            assert answer.status_code == 200
+    await ann.say("/privacy", "What Quality Time stores")  # handled after the /help, in order
+    helps = [m for m in fake_telegram.bot_messages(ann.user) if "declare focus" in (m.text or "")]
+    assert len(helps) == 1
+
+
+async def redis_inbox_depth(api: WebhookApi) -> int:
+    redis = Redis.from_url(api.settings.redis_url)
+    try:
+        return int(await redis.xlen("qtime:tg:123456789:inbox"))
+    finally:
+        await redis.aclose()
+
+
+SIGNED = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
 
 
 async def handled_once(fake_telegram: FakeTelegram) -> None:

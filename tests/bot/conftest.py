@@ -213,7 +213,9 @@ async def add_events(
     sessionmaker: SessionMaker, session: FocusSession, minutes_by_host: dict[str, float]
 ) -> None:
     """Browser activity inside the session, one event per host, back to back."""
-    pieces = [(host, minutes, {}) for host, minutes in minutes_by_host.items()]
+    pieces: list[tuple[str, float, dict[str, Any]]] = [
+        (host, minutes, {}) for host, minutes in minutes_by_host.items()
+    ]
     async with transaction(sessionmaker) as db:
         db.add_all(
             factory.events(

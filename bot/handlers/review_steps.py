@@ -10,8 +10,10 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
+from redis.asyncio import Redis
 
 from bot.callbacks import ReviewStep
+from bot.reprompt import may_reprompt
 from bot.review_form import Form, NotCommand, OpenForm, advance, show
 from bot.states import ReviewForm
 from bot.texts import review as texts
@@ -113,8 +115,9 @@ async def typed_note(message: Message, state: FSMContext, bot: Bot) -> None:
     ),
     NotCommand(),
 )
-async def buttons_expected(message: Message) -> None:
-    await message.answer(texts.USE_BUTTONS)
+async def buttons_expected(message: Message, state: FSMContext, queue: Redis) -> None:
+    if await may_reprompt(queue, message.chat.id, await state.get_state()):
+        await message.answer(texts.USE_BUTTONS)
 
 
 async def typed(message: Message, state: FSMContext, key: str) -> Form | None:

@@ -58,6 +58,23 @@ async def test_wrong_input_gets_a_short_reprompt(
     )
 
 
+async def test_a_burst_typed_into_a_button_step_gets_one_reprompt(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    message = await times_up(ann, db_of, redis, polling_bot.settings, "answer mail")
+    await ann.press(message, "Review now", "Anything else you did?")
+    await ann.press(message, "Skip", "Did you achieve your goal?")
+    since = fake_telegram.seq
+    for n in range(20):
+        fake_telegram.send_message(ann.user, f"yes {n}")
+    await ann.say("/help", "declare focus")  # handled after the burst: a chat keeps its order
+    reprompts = [m for m in fake_telegram.bot_messages(ann.user) if m.seq > since
+                 and "Please tap one of the buttons" in m.content]  # fmt: skip
+    assert len(reprompts) == 1
+    assert fake_telegram.errors == []  # no 429 from Telegram's flood limit
+
+
 async def test_focus_wizard_asks_again_for_a_bad_length(
     polling_bot: PollingBot, fake_telegram: FakeTelegram
 ) -> None:

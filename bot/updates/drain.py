@@ -111,9 +111,14 @@ class Drainer:
                     await self._park(entry, _why_parked(update, failed))
                     return
                 if await self._feed(entry.update_id, update, failed + 1):
-                    await self.inbox.ack(entry)
-                    return
+                    break
                 await self.inbox.failed(entry)
+            except (RedisError, OSError) as exc:
+                await asyncio.sleep(self.outage.failed(exc))
+        while True:  # only the ack again: the handler's work is done
+            try:
+                await self.inbox.ack(entry)
+                return
             except (RedisError, OSError) as exc:
                 await asyncio.sleep(self.outage.failed(exc))
 

@@ -1,0 +1,90 @@
+"""The update inbox: a handler that always fails is parked and its chat goes on; the bot
+rides out a Redis restart."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiogram import F, Router
+from aiogram.types import Message
+from redis.asyncio import Redis
+
+from bot.factory import create_dispatcher
+from bot.updates.inbox import Inbox
+from bot.updates.polling import serve_polling
+from core.db import SessionMaker
+from tests.fakes.telegram import FakeTelegram
+from tests.faults.processes_harness import own_redis
+
+
+def echo_router() -> Router:
+    router = Router(name="echo")
+
+    @router.message(F.text == "boom")
+    async def boom(message: Message) -> None:
+        raise RuntimeError("a handler bug")
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(f"got {message.text}")
+
+    return router
+
+
+async def serving(
+    fake: FakeTelegram, sessionmaker: SessionMaker, redis: Redis
+) -> AsyncIterator[Inbox]:
+    """The polling loop and drainer with a handler that echoes and fails on "boom"."""
+    bot = fake.make_bot()
+    dispatcher = create_dispatcher(sessionmaker, redis, routers=[echo_router()])
+    stop = asyncio.Event()
+    running = asyncio.create_task(serve_polling(bot, dispatcher, redis, stop))
+    try:
+        yield Inbox(redis, bot.id)
+    finally:
+        stop.set()
+        await running
+        await bot.session.close()
+
+
+async def test_a_failing_update_is_parked_and_its_chat_goes_on(
+    fake_telegram: FakeTelegram,
+    sessionmaker: SessionMaker,
+    redis: Redis,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ann = fake_telegram.add_user("Ann")
+    for text in ("one", "boom", "two"):
+        fake_telegram.send_message(ann, text)
+    with caplog.at_level(logging.ERROR, logger="bot.updates.drain"):
+        async for inbox in serving(fake_telegram, sessionmaker, redis):
+            await fake_telegram.wait_for_text(ann, "got two", timeout=15)
+            async with asyncio.timeout(5):  # "two" leaves the inbox just after its reply
+                while await inbox.depth() != (0, 1):  # nothing waits, one parked
+                    await asyncio.sleep(0.01)
+    said = [m.content for m in fake_telegram.bot_messages(ann)]
+    assert said == ["got one", "got two"]
+    parked = [r for r in caplog.records if r.getMessage() == "update parked"]
+    assert len(parked) == 1
+
+
+async def test_the_bot_rides_out_a_redis_restart(
+    fake_telegram: FakeTelegram, sessionmaker: SessionMaker, tmp_path: Path
+) -> None:
+    ann = fake_telegram.add_user("Ann")
+    async with own_redis(tmp_path / "redis") as server:
+        redis = Redis.from_url(server.url, socket_connect_timeout=2)
+        try:
+            async for _ in serving(fake_telegram, sessionmaker, redis):
+                fake_telegram.send_message(ann, "before")
+                await fake_telegram.wait_for_text(ann, "got before", timeout=10)
+                await server.restart(downtime=2.0)
+                fake_telegram.send_message(ann, "after")
+                await fake_telegram.wait_for_text(ann, "got after", timeout=20)
+        finally:
+            await redis.aclose()
+    assert [m.content for m in fake_telegram.bot_messages(ann)] == ["got before", "got after"]

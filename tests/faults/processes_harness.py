@@ -135,11 +135,16 @@ class DueSession:
 
 
 async def start_session(
-    harness: Harness, person: FakeUser, planned_end: datetime, *, queue: bool = True
+    harness: Harness,
+    person: FakeUser,
+    planned_end: datetime,
+    *,
+    queue: bool = True,
+    timezone: str = "UTC",
 ) -> DueSession:
     """A running session as /focus leaves it: the row committed, its "time's up" deferred."""
     async with transaction(harness.resources.sessionmaker) as db:
-        user = User(telegram_id=person.id, chat_id=person.id)
+        user = User(telegram_id=person.id, chat_id=person.id, timezone=timezone)
         db.add(user)
         await db.flush()
         session = FocusSession(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
+from bot.texts import local_time
 from core.models import utcnow
 from core.settings import Settings
 from tests.analysis.conftest import ANALYSING, Submission
@@ -29,6 +30,7 @@ from tests.faults.processes_harness import (
 TIMES_UP = "Time's up"
 SESSIONS = 10
 LATE = timedelta(minutes=5)  # a session that ended while the worker was down
+TOKYO = "Asia/Tokyo"
 
 
 async def test_a_redis_restart_and_a_flush_lose_no_message_and_send_none_twice(
@@ -47,7 +49,8 @@ async def test_a_redis_restart_and_a_flush_lose_no_message_and_send_none_twice(
         async with qtime.serving("worker") as worker:
             await _all_analysed(fake, submitted, timeout=30)  # the worker is up
             start = utcnow()
-            overdue = await start_session(harness, fake.add_user("Olga"), start - LATE)
+            olga = fake.add_user("Olga")
+            overdue = await start_session(harness, olga, start - LATE, timezone=TOKYO)
             due = [
                 await start_session(
                     harness, fake.add_user(f"U{n}"), start + timedelta(seconds=6 + n)
@@ -85,7 +88,8 @@ async def test_a_redis_restart_and_a_flush_lose_no_message_and_send_none_twice(
         arrived = first_arrival(fake, session.person.id, TIMES_UP)
         assert arrived is not None and arrived - session.planned_end.timestamp() < 3
     [late] = [m for m in fake.bot_messages(overdue.person) if TIMES_UP in m.content]
-    assert "ended at" in late.content and "late" in late.content
+    ended = local_time(overdue.planned_end, TOKYO)  # on Olga's clock, not the server's
+    assert f"ended at {ended}" in late.content and "late" in late.content
     assert log.count("Redis unavailable") == 1, "one outage, logged once"
     assert "Redis is back" in log
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from aiogram import F, Router
 from aiogram.types import Message
+from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
 from bot.factory import create_dispatcher
@@ -36,7 +37,7 @@ def echo_router() -> Router:
 
 
 async def serving(
-    fake: FakeTelegram, sessionmaker: SessionMaker, redis: Redis
+    fake: FakeTelegram, sessionmaker: SessionMaker, redis: ArqRedis
 ) -> AsyncIterator[Inbox]:
     """The polling loop and drainer with a handler that echoes and fails on "boom"."""
     bot = fake.make_bot()
@@ -61,7 +62,8 @@ async def test_a_failing_update_is_parked_and_its_chat_goes_on(
     for text in ("one", "boom", "two"):
         fake_telegram.send_message(ann, text)
     with caplog.at_level(logging.ERROR, logger="bot.updates.drain"):
-        async for inbox in serving(fake_telegram, sessionmaker, redis):
+        queue = ArqRedis(connection_pool=redis.connection_pool)
+        async for inbox in serving(fake_telegram, sessionmaker, queue):
             await fake_telegram.wait_for_text(ann, "got two", timeout=15)
             async with asyncio.timeout(5):  # "two" leaves the inbox just after its reply
                 while await inbox.depth() != (0, 1):  # nothing waits, one parked
@@ -77,7 +79,7 @@ async def test_the_bot_rides_out_a_redis_restart(
 ) -> None:
     ann = fake_telegram.add_user("Ann")
     async with own_redis(tmp_path / "redis") as server:
-        redis = Redis.from_url(server.url, socket_connect_timeout=2)
+        redis = ArqRedis.from_url(server.url, socket_connect_timeout=2)
         try:
             async for _ in serving(fake_telegram, sessionmaker, redis):
                 fake_telegram.send_message(ann, "before")

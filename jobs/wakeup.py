@@ -7,9 +7,10 @@ Redis bills by. Every enqueue that is due now also publishes on `core.queue.WAKE
 jobs ends, and otherwise every `IDLE_POLL` seconds, for deferred jobs, crons and any
 wake-up missed while Redis was away.
 
-It also rides out Redis outages: arq's own loop ends at the first connection error after
-start-up, so a poll that cannot reach Redis is logged once per outage and tried again
-with backoff, and the jobs under way go on.
+It also rides out Redis outages: arq gives up on a Redis away at start-up after a few
+tries, and its loop ends at the first connection error after that, so here a connect or
+a poll that cannot reach Redis is logged once per outage and tried again with backoff,
+and the jobs under way go on.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import contextlib
 import logging
 from typing import Any
 
+from arq.connections import create_pool
 from arq.worker import Worker
 from redis.exceptions import RedisError
 
@@ -42,6 +44,7 @@ class WakingWorker(Worker):
         self._failed_polls = 0  # in a row: the current outage's length
 
     async def main(self) -> None:
+        await self._connect()
         try:
             await super().main()
         finally:
@@ -49,6 +52,22 @@ class WakingWorker(Worker):
                 self._listening.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await self._listening
+
+    async def _connect(self) -> None:
+        """Open arq's pool, however long Redis is away at start-up (logged once)."""
+        while self._pool is None:
+            try:
+                self._pool = await create_pool(
+                    self.redis_settings,
+                    job_deserializer=self.job_deserializer,
+                    job_serializer=self.job_serializer,
+                    default_queue_name=self.queue_name,
+                    expires_extra_ms=self.expires_extra_ms,
+                )
+            except REDIS_DOWN as exc:
+                if self.burst:  # a one-off run (a script, a test) fails at once instead
+                    raise
+                await self._redis_away(exc)
 
     async def drain(self, grace: float) -> None:
         """Give the jobs under way `grace` seconds to end, once polling has stopped; `close`
@@ -88,7 +107,7 @@ class WakingWorker(Worker):
 
     async def _redis_away(self, exc: BaseException) -> None:
         if not self._failed_polls:  # once per outage, not at every attempt
-            log.warning("Redis unavailable; polling again", extra={"error": type(exc).__name__})
+            log.warning("Redis unavailable; trying again", extra={"error": type(exc).__name__})
         delay = RECONNECT_DELAYS[min(self._failed_polls, len(RECONNECT_DELAYS) - 1)]
         self._failed_polls += 1
         await asyncio.sleep(delay)

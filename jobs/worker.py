@@ -29,8 +29,8 @@ JOB_TIMEOUT = 40  # seconds; no job may take longer (jobs.analysis, jobs.export,
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
-    # conn_retries covers the first connect only; later outages: jobs.wakeup.
-    return dataclasses.replace(RedisSettings.from_dsn(settings.redis_url), conn_retries=30)
+    # No retries of arq's own: the worker waits for Redis itself, logging once (jobs.wakeup).
+    return dataclasses.replace(RedisSettings.from_dsn(settings.redis_url), conn_retries=0)
 
 
 def build_worker(settings: Settings, **overrides: Any) -> WakingWorker:

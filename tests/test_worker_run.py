@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +21,9 @@ from redis.asyncio import Redis
 import jobs.worker
 from core.queue import WAKE_CHANNEL, enqueue
 from core.settings import Settings
-from jobs.worker import build_worker
+from jobs.worker import build_worker, redis_settings
 from qtime.run import run_worker
+from tests.faults.processes_harness import OwnRedis
 
 RAN = "wakeup_probe"
 
@@ -54,8 +57,6 @@ def worker_settings(make_settings: Callable[..., Settings], sqlite_url: str) -> 
 
 @pytest.fixture
 async def pool(worker_settings: Settings, redis: Redis) -> AsyncIterator[ArqRedis]:
-    from jobs.worker import redis_settings
-
     arq = await create_pool(redis_settings(worker_settings))
     yield arq
     await arq.aclose()
@@ -144,6 +145,39 @@ async def test_a_stop_lets_the_job_under_way_finish(
     await asyncio.wait_for(running, 10)
     assert probe.finished == {"slow"}
     assert await pool.zcard("arq:queue") == 0  # done, not queued to run again
+
+
+async def test_a_worker_started_while_redis_is_away_waits_for_it(
+    make_settings: Callable[..., Settings],
+    sqlite_url: str,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A deploy that meets a Redis restart: the worker waits, however long, instead of
+    exiting after arq's few tries, and says so once."""
+    server = OwnRedis(tmp_path / "redis")  # not running yet
+    settings = make_settings(database={"url": sqlite_url}, redis={"url": server.url})
+    probe = Probe()
+    worker = build_worker(
+        settings, functions=[func(probe.job, name=RAN)], cron_jobs=[], idle_poll=0.2
+    )
+    running = asyncio.create_task(worker.main())
+    try:
+        await asyncio.sleep(3)
+        assert not running.done(), "the worker gave up on Redis"
+        warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        assert warnings == ["Redis unavailable; trying again"]
+        await server.start()
+        pool = await create_pool(redis_settings(settings))
+        assert await enqueue(pool, RAN, "after", job_id="probe:after")
+        await probe.wait_for("after", timeout=10)
+        await pool.aclose()
+    finally:
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
+        await worker.close()
+        server.kill()
 
 
 def test_a_killed_workers_jobs_run_again_within_a_minute(worker_settings: Settings) -> None:

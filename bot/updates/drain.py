@@ -26,7 +26,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from redis.exceptions import RedisError, ResponseError
 
-from bot.updates.inbox import Entry, Inbox
+from bot.updates.inbox import Entry, Inbox, Tries
 from bot.updates.lanes import Lanes
 from bot.updates.lease import RENEW_SECONDS, Lease
 from bot.updates.outage import Outage
@@ -42,6 +42,7 @@ STOP_GRACE_SECONDS = 10.0
 class Work(NamedTuple):
     entry: Entry
     update: Update | None  # None: not a valid update, parked at its turn
+    claimed: bool  # left by a stopped or killed process: count its tries from the start
 
 
 class Drainer:
@@ -84,7 +85,7 @@ class Drainer:
         if not self._claimed:
             await self.inbox.ensure_group()
             for entry in await self.inbox.claim(self.consumer):
-                self._put(entry)
+                self._put(entry, claimed=True)
             self._claimed = True
         room = READ_AHEAD - self.lanes.waiting
         if room <= 0:
@@ -94,26 +95,30 @@ class Drainer:
         for entry in await self.inbox.read(self.consumer, room, block_ms):
             self._put(entry)
 
-    def _put(self, entry: Entry) -> None:
+    def _put(self, entry: Entry, *, claimed: bool = False) -> None:
         try:
             update: Update | None = Update.model_validate(entry.update, context={"bot": self.bot})
         except ValueError:  # pydantic's ValidationError among them
             update = None
-        self.lanes.put(_lane_of(update), Work(entry, update))
+        self.lanes.put(_lane_of(update), Work(entry, update, claimed))
 
     async def _handle(self, work: Work) -> None:
         """Handle one update, then ack or park it; never raises (its lane goes on)."""
-        entry, update = work
+        entry, update, claimed = work
+        tries = Tries(1, 0)  # a fresh entry: its first start needs no round trip
         while True:
             try:
-                started, failed = await self.inbox.start(entry)
-                if update is None or failed >= MAX_FAILURES or started > MAX_STARTS:
-                    await self._park(entry, _why_parked(update, failed))
+                if claimed or tries.failed:
+                    tries = await self.inbox.start(entry)
+                if update is None or tries.failed >= MAX_FAILURES or tries.started > MAX_STARTS:
+                    await self._park(entry, _why_parked(update, tries.failed))
                     return
-                if await self._feed(entry.update_id, update, failed + 1):
+                if await self._feed(entry.update_id, update, tries.failed + 1):
                     break
                 await self.inbox.failed(entry)
+                tries = Tries(tries.started, tries.failed + 1)
             except (RedisError, OSError) as exc:
+                claimed = True  # read the tries again once Redis answers
                 await asyncio.sleep(self.outage.failed(exc))
         while True:  # only the ack again: the handler's work is done
             try:

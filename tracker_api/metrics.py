@@ -77,14 +77,18 @@ async def watch_inbox(settings: Settings, redis: Redis) -> AsyncIterator[None]:
     inbox = Inbox(redis, bot_id_of(token))
 
     async def refresh() -> None:
-        while True:
-            with contextlib.suppress(RedisError, OSError):  # /readyz reports Redis
-                waiting, parked = await inbox.depth()
-                INBOX_WAITING.set(waiting)
-                INBOX_PARKED.set(parked)
-            await asyncio.sleep(INBOX_REFRESH_SECONDS)
+        with contextlib.suppress(RedisError, OSError):  # /readyz reports Redis
+            waiting, parked = await inbox.depth()
+            INBOX_WAITING.set(waiting)
+            INBOX_PARKED.set(parked)
 
-    task = asyncio.create_task(refresh())
+    async def keep_fresh() -> None:
+        while True:
+            await asyncio.sleep(INBOX_REFRESH_SECONDS)
+            await refresh()
+
+    await refresh()
+    task = asyncio.create_task(keep_fresh())
     try:
         yield
     finally:

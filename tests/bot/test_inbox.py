@@ -1,13 +1,14 @@
 """The update inbox: a handler that always fails is parked and its chat goes on; the bot
-rides out a Redis restart."""
+rides out a Redis restart; /metrics shows what waits."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+import httpx
 import pytest
 from aiogram import F, Router
 from aiogram.types import Message
@@ -15,11 +16,13 @@ from arq.connections import ArqRedis
 from redis.asyncio import Redis
 
 from bot.factory import create_dispatcher
-from bot.updates.inbox import Inbox
+from bot.updates.inbox import Inbox, bot_id_of
 from bot.updates.polling import serve_polling
 from core.db import SessionMaker
+from core.settings import Settings
 from tests.fakes.telegram import FakeTelegram
 from tests.faults.processes_harness import own_redis
+from tracker_api.app import create_app
 
 
 def echo_router() -> Router:
@@ -90,3 +93,19 @@ async def test_the_bot_rides_out_a_redis_restart(
         finally:
             await redis.aclose()
     assert [m.content for m in fake_telegram.bot_messages(ann)] == ["got before", "got after"]
+
+
+async def test_metrics_show_the_inbox_depth(
+    make_settings: Callable[..., Settings], sqlite_url: str, redis: Redis
+) -> None:
+    settings = make_settings(database={"url": sqlite_url}, api={"metrics_token": "m-token"})
+    inbox = Inbox(redis, bot_id_of(settings.require_token()))
+    await inbox.append([{"update_id": 9, "message": {"text": "waiting"}}])
+    app = create_app(settings)  # polling mode: the API drains nothing, it only reports
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client,
+    ):
+        answer = await client.get("/metrics", headers={"Authorization": "Bearer m-token"})
+    assert "qtime_telegram_inbox_depth 1.0" in answer.text
+    assert "qtime_telegram_inbox_parked 0.0" in answer.text

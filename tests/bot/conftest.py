@@ -90,7 +90,11 @@ class WebhookApi:
     """`qtime api` in webhook mode on a loopback port: Telegram (the fake) pushes to it."""
 
     def __init__(
-        self, make_settings: Callable[..., Settings], database_url: str, telegram_url: str
+        self,
+        make_settings: Callable[..., Settings],
+        database_url: str,
+        telegram_url: str,
+        **overrides: Any,
     ) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.bind(("127.0.0.1", 0))
@@ -99,6 +103,7 @@ class WebhookApi:
             database={"url": database_url},
             telegram={"api_url": telegram_url, "mode": "webhook", "webhook_secret": WEBHOOK_SECRET},
             api={"public_url": self.url},
+            **overrides,
         )
         self._server: uvicorn.Server | None = None
         self._task: asyncio.Task[None] | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ from bot.webhook_contract import MAX_BODY_BYTES
 from core.settings import ConfigError, Settings
 from tests.bot.conftest import WEBHOOK_SECRET, Chat, PollingBot, WebhookApi
 from tests.fakes.telegram import FakeTelegram
+from tests.faults.processes_harness import own_redis
 from tracker_api.app import create_app
 
 UPDATE: dict[str, Any] = {
@@ -158,3 +160,30 @@ def test_webhook_mode_names_the_missing_setting(
 
 def test_polling_mode_needs_no_webhook_settings(make_settings: Callable[..., Settings]) -> None:
     assert create_app(make_settings()).title
+
+
+async def test_an_update_that_cannot_be_stored_is_refused_and_comes_again(
+    make_settings: Callable[..., Settings],
+    bot_database_url: str,
+    fake_telegram: FakeTelegram,
+    tmp_path: Path,
+) -> None:
+    async with own_redis(tmp_path / "redis") as server:
+        api = WebhookApi(make_settings, bot_database_url, fake_telegram.url,
+                         redis={"url": server.url})  # fmt: skip
+        await api.start()
+        try:
+            ann = fake_telegram.add_user("Ann")
+            await server.stop()  # Redis goes away: the update cannot be stored
+            fake_telegram.send_message(ann, "/help")
+            await fake_telegram.wait_until(
+                lambda: any(d.status == 503 for d in fake_telegram.webhook.deliveries),
+                timeout=10, what="a refused delivery",
+            )  # fmt: skip
+            await server.start()
+            await fake_telegram.wait_for_text(ann, "declare focus", timeout=20)
+        finally:
+            await api.stop()
+    statuses = [d.status for d in fake_telegram.webhook.deliveries]
+    assert statuses[0] == 503 and statuses[-1] == 200
+    assert len(fake_telegram.bot_messages(ann)) == 1

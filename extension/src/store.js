@@ -1,3 +1,4 @@
+// @ts-check
 // The only module that touches chrome.storage. Every other module receives
 // `storage` (shaped like chrome.storage.local) or goes through these helpers.
 

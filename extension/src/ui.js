@@ -1,3 +1,4 @@
+// @ts-check
 // Helpers shared by the popup and the options page.
 
 /** Asks the service worker to do something; resolves to its result or throws its error. */

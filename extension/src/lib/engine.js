@@ -1,3 +1,4 @@
+// @ts-check
 // The service worker's logic, free of chrome.*: each call reads what it needs
 // from storage, changes it and writes it back, so the worker may be killed
 // between any two calls and a fresh one carries on. Only timers (the flush
@@ -19,9 +20,17 @@ import { DEFAULT_SERVER_URL, normalizeServerUrl, readSettings, SETTINGS_KEYS, tr
 import { recordingState } from './status.js';
 import { initialSyncState } from './sync.js';
 
+/** @import { EngineBase, Loaded, Settings, Storage, SyncState, TabSignal } from './types.js' */
+
 const STATE_KEYS = ['tracker', 'session', 'sync', 'clockSkewMs', 'pairing'];
 
-/** A chrome.tabs.Tab → a tracker signal. Incognito tabs and non-web pages get no host. */
+/**
+ * A chrome.tabs.Tab → a tracker signal. Incognito tabs and non-web pages get no host.
+ * @param {TabSignal['type']} type
+ * @param {chrome.tabs.Tab | null | undefined} tab
+ * @param {{ focused?: boolean }} [extra]
+ * @returns {TabSignal}
+ */
 export function tabSignal(type, tab, extra = {}) {
   return {
     type,
@@ -34,13 +43,21 @@ export function tabSignal(type, tab, extra = {}) {
   };
 }
 
-/** chrome.windows.getLastFocused({ populate: true }) → its active tab, with Chrome's own focus. */
+/**
+ * chrome.windows.getLastFocused({ populate: true }) → its active tab, with Chrome's own focus.
+ * @param {chrome.windows.Window | null | undefined} win
+ */
 export function windowSignal(win) {
   const tab = win?.tabs?.find((item) => item.active) ?? null;
   return tabSignal('tab', tab, { focused: Boolean(win?.focused) });
 }
 
-/** `storage` is shaped like chrome.storage.local: get(keys[]), set(object), remove(keys[]). */
+/**
+ * `storage` is shaped like chrome.storage.local: get(keys[]), set(object), remove(keys[]).
+ * @param {{ storage: Storage, memory?: Storage, fetch?: typeof globalThis.fetch, now?: () => number,
+ *   random?: () => number, newId?: () => string, setTimer?: EngineBase['setTimer'],
+ *   clearTimer?: EngineBase['clearTimer'], staleMs?: number }} deps
+ */
 export function createEngine({
   storage,
   memory = storage, // chrome.storage.session in the browser: lost when the browser closes
@@ -54,9 +71,10 @@ export function createEngine({
 }) {
   const serial = createSerial();
 
+  /** @returns {Promise<Loaded>} */
   async function load() {
     const values = await storage.get([...SETTINGS_KEYS, ...STATE_KEYS]);
-    const skew = Number.isFinite(values.clockSkewMs) ? values.clockSkewMs : 0;
+    const skew = values.clockSkewMs !== undefined && Number.isFinite(values.clockSkewMs) ? values.clockSkewMs : 0;
     return {
       values,
       settings: readSettings(values),
@@ -67,6 +85,7 @@ export function createEngine({
     };
   }
 
+  /** @param {(sync: SyncState) => SyncState} change */
   function updateSync(change) {
     return serial(async () => {
       const { sync } = await load();
@@ -74,6 +93,7 @@ export function createEngine({
     });
   }
 
+  /** @type {EngineBase} */
   const base = {
     storage,
     memory,
@@ -81,7 +101,7 @@ export function createEngine({
     queue: createQueue(storage),
     load,
     updateSync,
-    apiFor: (settings) => createApi({ baseUrl: settings.serverUrl, token: settings.token, fetch }),
+    apiFor: (/** @type {Settings} */ settings) => createApi({ baseUrl: settings.serverUrl, token: settings.token, fetch }),
     now,
     random,
     newId,
@@ -102,7 +122,10 @@ export function createEngine({
     await recorder.flush();
   }
 
-  /** Settings changed (options page, or a test writing storage directly). */
+  /**
+   * Settings changed (options page, or a test writing storage directly).
+   * @param {string[]} keys
+   */
   async function settingsChanged(keys) {
     if (keys.includes('token') || keys.includes('serverUrl') || keys.includes('tokenServerUrl')) {
       await link.dropForeignToken();

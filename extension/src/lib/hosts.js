@@ -1,3 +1,4 @@
+// @ts-check
 // Host extraction and the rules for what may never be recorded.
 // Only the hostname of an http(s) page is kept: never a path, query or fragment.
 
@@ -7,6 +8,8 @@ const RECORDABLE_PROTOCOLS = new Set(['http:', 'https:']);
  * The lowercased hostname of a web page, or null when the URL must not be
  * recorded at all (browser pages, extensions, files, data: URLs, ...).
  * An allow-list of protocols, so schemes we never heard of are refused too.
+ * @param {unknown} url
+ * @returns {string | null}
  */
 export function hostOf(url) {
   if (typeof url !== 'string' || url === '') return null;
@@ -24,6 +27,8 @@ export function hostOf(url) {
 /**
  * Cleans one line a user typed into the exclude list: accepts "example.com",
  * "*.example.com", ".example.com" or a pasted URL; returns a bare host or null.
+ * @param {unknown} line
+ * @returns {string | null}
  */
 export function normalizeHostPattern(line) {
   let text = String(line ?? '').trim().toLowerCase();
@@ -38,7 +43,11 @@ export function normalizeHostPattern(line) {
   return /^[a-z0-9.\-[\]:_]+$/.test(text) ? text : null;
 }
 
-/** Parses the options textarea (one host per line) into a sorted, unique list. */
+/**
+ * Parses the options textarea (one host per line) into a sorted, unique list.
+ * @param {unknown} text
+ * @returns {string[]}
+ */
 export function parseHostList(text) {
   const hosts = String(text ?? '')
     .split(/[\n,\s]+/)
@@ -47,7 +56,11 @@ export function parseHostList(text) {
   return [...new Set(hosts)].sort();
 }
 
-/** True when host equals an excluded entry or is a subdomain of one. */
+/**
+ * True when host equals an excluded entry or is a subdomain of one.
+ * @param {string | null | undefined} host
+ * @param {readonly string[] | null | undefined} excludedHosts
+ */
 export function isExcluded(host, excludedHosts) {
   if (!host) return false;
   for (const entry of excludedHosts ?? []) {

@@ -1,3 +1,4 @@
+// @ts-check
 // Linking this browser to a Telegram user, either way round:
 //  - a pairing: the API gives a t.me deep link; once the user opens it, the bot
 //    binds the pairing and the next poll collects this device's token;
@@ -7,18 +8,33 @@
 
 import { parseIso } from './session.js';
 
+/** @import { ApiResponse, EngineBase, Pairing } from './types.js' */
+
 const FALLBACK_TTL_MS = 10 * 60 * 1000;
 
+/** @typedef {{ state: 'none' | 'pending' | 'linked' | 'expired', pairing?: Pairing, error?: string | null }} PairingPoll */
+
+/** @param {EngineBase} base */
 export function createPairingFlow(base) {
   const { storage, load, apiFor, now } = base;
+  /** @type {Promise<PairingPoll> | null} */
   let collecting = null;
 
-  /** The token is bound to the address that issued it (settings.js readSettings). */
+  /**
+   * The token is bound to the address that issued it (settings.js readSettings).
+   * @param {{ token: string, device_id?: number | null }} data
+   * @param {string} serverUrl
+   */
   async function storeToken(data, serverUrl) {
     await storage.set({ token: data.token, tokenServerUrl: serverUrl, deviceId: data.device_id ?? null });
     await storage.remove(['pairing']);
   }
 
+  /**
+   * @param {string} deviceName
+   * @param {string} timezone
+   * @returns {Promise<ApiResponse & { pairing: Pairing | null }>}
+   */
   async function startPairing(deviceName, timezone) {
     const { settings } = await load();
     const response = await apiFor(settings).createPairing(deviceName, timezone);
@@ -29,7 +45,10 @@ export function createPairingFlow(base) {
     return { ...response, pairing };
   }
 
-  /** One poll of the pending pairing. state: none | pending | linked | expired. */
+  /**
+   * One poll of the pending pairing. state: none | pending | linked | expired.
+   * @returns {Promise<PairingPoll>}
+   */
   async function poll() {
     const { values, settings } = await load();
     const pairing = values.pairing ?? null;
@@ -61,6 +80,11 @@ export function createPairingFlow(base) {
     return collecting;
   }
 
+  /**
+   * @param {unknown} code
+   * @param {string} deviceName
+   * @param {string} timezone
+   */
   async function redeemCode(code, deviceName, timezone) {
     const { settings } = await load();
     const response = await apiFor(settings).redeemCode(String(code ?? '').trim(), deviceName, timezone);

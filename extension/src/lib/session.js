@@ -1,6 +1,13 @@
+// @ts-check
 // The server's session state, turned into what the tracker needs.
 
-/** Parses an ISO 8601 time to epoch ms; a time without a zone is taken as UTC. */
+/** @import { SessionBody, SessionSignal, SessionView } from './types.js' */
+
+/**
+ * Parses an ISO 8601 time to epoch ms; a time without a zone is taken as UTC.
+ * @param {unknown} text
+ * @returns {number | null}
+ */
 export function parseIso(text) {
   if (typeof text !== 'string' || text === '') return null;
   const zoned = /(Z|[+-]\d\d:?\d\d)$/i.test(text) ? text : `${text}Z`;
@@ -11,6 +18,9 @@ export function parseIso(text) {
 /**
  * The server's clock minus ours, estimated from one request: the server
  * stamped server_time somewhere between sending and receiving.
+ * @param {string} serverTime
+ * @param {number} sentAt
+ * @param {number} receivedAt
  */
 export function clockSkew(serverTime, sentAt, receivedAt) {
   const server = parseIso(serverTime);
@@ -18,15 +28,23 @@ export function clockSkew(serverTime, sentAt, receivedAt) {
   return Math.round(server - (sentAt + receivedAt) / 2);
 }
 
-/** A GET /v1/session body → the tracker's session signal (times in server ms). */
+/**
+ * A GET /v1/session body → the tracker's session signal (times in server ms).
+ * @param {SessionBody | null | undefined} body
+ * @returns {SessionSignal}
+ */
 export function sessionSignal(body) {
   const start = parseIso(body?.started_at);
   const end = parseIso(body?.ends_at);
-  const active = Boolean(body?.active) && start !== null && end !== null;
-  return active ? { type: 'session', active, id: body.id ?? null, start, end } : { type: 'session', active: false };
+  if (!body?.active || start === null || end === null) return { type: 'session', active: false };
+  return { type: 'session', active: true, id: body.id ?? null, start, end };
 }
 
-/** A compact copy of the session body for storage and the popup. */
+/**
+ * A compact copy of the session body for storage and the popup.
+ * @param {SessionBody | null | undefined} body
+ * @returns {SessionView}
+ */
 export function sessionView(body) {
   return {
     active: Boolean(body?.active),
@@ -39,7 +57,10 @@ export function sessionView(body) {
   };
 }
 
-/** "1:05:09" or "4:02" for a duration in ms (never negative). */
+/**
+ * "1:05:09" or "4:02" for a duration in ms (never negative).
+ * @param {number} ms
+ */
 export function formatDuration(ms) {
   const total = Math.max(0, Math.round(ms / 1000));
   const hours = Math.floor(total / 3600);

@@ -1,7 +1,10 @@
+// @ts-check
 // Storage keys and the settings the user controls. See background.js for the
 // full list of chrome.storage.local keys.
 
 import { parseHostList } from './hosts.js';
+
+/** @import { SessionView, Settings, StoredValues, TrackingConfig } from './types.js' */
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8000';
 
@@ -13,6 +16,8 @@ const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/;
 /**
  * The token counts only for the server that issued it (`tokenServerUrl`): after
  * any change of address it is never sent anywhere (see link.js changeServer).
+ * @param {StoredValues} values
+ * @returns {Settings}
  */
 export function readSettings(values) {
   const serverUrl = normalizeServerUrl(values.serverUrl) ?? DEFAULT_SERVER_URL;
@@ -27,7 +32,11 @@ export function readSettings(values) {
   };
 }
 
-/** Why an address cannot be used, or null when it can. */
+/**
+ * Why an address cannot be used, or null when it can.
+ * @param {unknown} text
+ * @returns {string | null}
+ */
 export function serverUrlProblem(text) {
   let url;
   try {
@@ -41,7 +50,11 @@ export function serverUrlProblem(text) {
   return LOOPBACK.test(url.hostname) ? null : 'Use https:// for a server on another computer: the device token must not travel in clear text.';
 }
 
-/** "https://qtime.example.com/" → "https://qtime.example.com"; null if not usable (see serverUrlProblem). */
+/**
+ * "https://qtime.example.com/" → "https://qtime.example.com"; null if not usable (see serverUrlProblem).
+ * @param {unknown} text
+ * @returns {string | null}
+ */
 export function normalizeServerUrl(text) {
   if (typeof text !== 'string' || text.trim() === '' || serverUrlProblem(text) !== null) return null;
   const url = new URL(text.trim());
@@ -51,6 +64,9 @@ export function normalizeServerUrl(text) {
 /**
  * What the tracker may record: the user's excluded hosts plus the server's,
  * and titles only when the user turned them on AND the server allows them.
+ * @param {Settings} settings
+ * @param {SessionView | null | undefined} session
+ * @returns {TrackingConfig}
  */
 export function trackingConfig(settings, session) {
   return {

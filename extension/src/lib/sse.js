@@ -1,10 +1,17 @@
+// @ts-check
 // A Server-Sent Events reader for fetch() responses. EventSource cannot send an
 // Authorization header, so the popup reads the stream itself.
 
-/** Returns push(text) and end(); calls onEvent({ event, data }) per message. */
+/** @typedef {{ event: string, data: string }} SseMessage */
+
+/**
+ * Returns push(text) and end(); calls onEvent({ event, data }) per message.
+ * @param {(message: SseMessage) => unknown} onEvent
+ */
 export function createSseParser(onEvent) {
   let buffer = '';
   let eventName = '';
+  /** @type {string[]} */
   let data = [];
 
   function dispatch() {
@@ -13,6 +20,7 @@ export function createSseParser(onEvent) {
     data = [];
   }
 
+  /** @param {string} text */
   function line(text) {
     if (text === '') return dispatch();
     if (text.startsWith(':')) return undefined; // comment / keep-alive
@@ -26,6 +34,7 @@ export function createSseParser(onEvent) {
   }
 
   return {
+    /** @param {string} text */
     push(text) {
       buffer += text;
       const pattern = /\r\n|\r|\n/g;
@@ -48,7 +57,11 @@ export function createSseParser(onEvent) {
   };
 }
 
-/** Reads a byte stream to its end, calling onEvent for each SSE message. */
+/**
+ * Reads a byte stream to its end, calling onEvent for each SSE message.
+ * @param {ReadableStream<BufferSource>} stream
+ * @param {(message: SseMessage) => unknown} onEvent
+ */
 export async function readSse(stream, onEvent) {
   const parser = createSseParser(onEvent);
   const reader = stream.pipeThrough(new TextDecoderStream()).getReader();

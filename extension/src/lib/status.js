@@ -1,8 +1,12 @@
+// @ts-check
 // What the popup says about recording, from the tracker's state: either what
 // is being recorded and for how long, or why nothing is (every pause visible).
 
 import { isExcluded } from './hosts.js';
 
+/** @import { PauseReason, RecordingState, SessionView, TrackerState } from './types.js' */
+
+/** @type {Record<PauseReason, string>} */
 export const PAUSE_TEXT = {
   'no-session': 'Not recording: no focus session',
   incognito: 'Paused: incognito',
@@ -17,10 +21,15 @@ export const PAUSE_TEXT = {
  * { recording: true, host, idle, goal, minutesLeft } or { recording: false, reason }.
  * `tracker` is the joined tracker state, `session` the stored session view,
  * `now` server time, `excludedHosts` from trackingConfig.
+ * @param {{ linked: boolean, tracker: TrackerState | null, session: SessionView | null, now: number,
+ *   excludedHosts?: string[] }} facts
+ * @returns {RecordingState}
  */
 export function recordingState({ linked, tracker, session, now, excludedHosts = [] }) {
   if (!linked) return { recording: false, reason: 'not-linked' };
-  if (!session?.active || !(session.endsAt > now) || !tracker?.session) return { recording: false, reason: 'no-session' };
+  if (!session?.active || !(session.endsAt !== null && session.endsAt > now) || !tracker?.session) {
+    return { recording: false, reason: 'no-session' };
+  }
   const open = tracker.open;
   const minutesLeft = Math.max(1, Math.ceil((session.endsAt - now) / 60_000));
   if (open) return { recording: true, host: open.host, idle: Boolean(open.idle), goal: session.goal ?? '', minutesLeft };
@@ -33,7 +42,10 @@ export function recordingState({ linked, tracker, session, now, excludedHosts = 
   return { recording: false, reason: 'not-web' };
 }
 
-/** "Recording github.com for write chapter 2, 12 min left" or the pause reason. */
+/**
+ * "Recording github.com for write chapter 2, 12 min left" or the pause reason.
+ * @param {RecordingState} state
+ */
 export function statusLine(state) {
   if (!state.recording) return PAUSE_TEXT[state.reason] ?? 'Paused';
   const away = state.idle ? ' (playing sound while you are away)' : '';

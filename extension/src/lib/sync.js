@@ -1,7 +1,11 @@
+// @ts-check
 // Sending the queue: batches of at most 100, with the server's answers mapped
 // to what happens to the events, and the retry schedule between flushes.
 
 import { backoffDelay } from './backoff.js';
+
+/** @import { ApiResponse, FlushResult, QueuedEvent, SyncState, SyncStatus, TrackedEvent } from './types.js' */
+/** @import { Serial } from './serial.js' */
 
 export const BATCH_SIZE = 100;
 // One flush sends at most this many batches, so a worker never runs into
@@ -15,8 +19,12 @@ export const MAX_BATCHES = 50;
  *  401 / 403 → stop: the token is no longer valid;
  *  anything else (network, 5xx, 429, ...) → keep everything and retry later.
  * `send(batch)` resolves to { status, data, error } (status 0 = unreachable).
+ * @param {{ queue: { take(n: number): Promise<TrackedEvent[]>, remove(ids: string[]): Promise<unknown> },
+ *   send: (batch: TrackedEvent[]) => Promise<ApiResponse>, serial?: Serial, batchSize?: number, maxBatches?: number }} options
+ * @returns {Promise<FlushResult>}
  */
-export async function flushQueue({ queue, send, serial = (task) => task(), batchSize = BATCH_SIZE, maxBatches = MAX_BATCHES }) {
+export async function flushQueue({ queue, send, serial = async (task) => task(), batchSize = BATCH_SIZE, maxBatches = MAX_BATCHES }) {
+  /** @type {FlushResult} */
   const result = { outcome: 'ok', sent: 0, accepted: 0, duplicates: 0, rejected: 0, status: null, error: null };
   let size = batchSize;
   for (let round = 0; round < maxBatches; round += 1) {
@@ -46,12 +54,22 @@ export async function flushQueue({ queue, send, serial = (task) => task(), batch
   return result;
 }
 
-// status: 'unpaired' (no token) | 'ok' | 'offline' | 'error' | 'unlinked' (token refused)
+/**
+ * status: 'unpaired' (no token) | 'ok' | 'offline' | 'error' | 'unlinked' (token refused)
+ * @returns {SyncState}
+ */
 export function initialSyncState() {
   return { status: 'unpaired', attempt: 0, nextAt: 0, failedWith: null, lastSyncAt: null, lastContactAt: null, lastError: null };
 }
 
-/** The sync record after a flush: back off after failures, reset on success. */
+/**
+ * The sync record after a flush: back off after failures, reset on success.
+ * @param {Partial<SyncState> | null | undefined} prev
+ * @param {FlushResult} result
+ * @param {number} now
+ * @param {{ random?: () => number }} [options]
+ * @returns {SyncState}
+ */
 export function afterFlush(prev, result, now, { random = Math.random } = {}) {
   const state = { ...initialSyncState(), ...prev };
   if (result.outcome === 'ok') {
@@ -69,6 +87,10 @@ export function afterFlush(prev, result, now, { random = Math.random } = {}) {
  * The sync record after another request (the session poll). A success after
  * a network failure means we are back online: the back-off is lifted so the
  * queue goes out now. After a server error (5xx, 429) the back-off stays.
+ * @param {Partial<SyncState> | null | undefined} prev
+ * @param {ApiResponse} response
+ * @param {number} now
+ * @returns {SyncState}
  */
 export function afterContact(prev, response, now) {
   const state = { ...initialSyncState(), ...prev };
@@ -84,16 +106,29 @@ export function afterContact(prev, response, now) {
   };
 }
 
-/** 'offline' when the server was unreachable, 'error' when it answered with a failure. */
+/**
+ * 'offline' when the server was unreachable, 'error' when it answered with a failure.
+ * @param {number} httpStatus
+ * @returns {SyncStatus}
+ */
 function statusOf(httpStatus) {
   return httpStatus === 0 ? 'offline' : 'error';
 }
 
+/**
+ * @param {Partial<SyncState> | null | undefined} prev
+ * @param {string | null} [error]
+ * @returns {SyncState}
+ */
 export function afterUnauthorized(prev, error = null) {
   return { ...initialSyncState(), ...prev, status: 'unlinked', attempt: 0, nextAt: 0, failedWith: null, lastError: error };
 }
 
-/** True while a failed flush's back-off has not run out. */
+/**
+ * True while a failed flush's back-off has not run out.
+ * @param {Partial<SyncState> | null | undefined} sync
+ * @param {number} now
+ */
 export function inBackoff(sync, now) {
   return Boolean(sync && sync.nextAt && now < sync.nextAt);
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The sessionising state machine: signals in, closed events out.
 //
 // The state is plain JSON so the service worker can persist it after every
@@ -16,6 +17,8 @@
 import { isExcluded } from './hosts.js';
 import { backfill, learnedFrom, remember, spanOf } from './timeline.js';
 
+/** @import { Candidate, OpenEvent, Signal, StepContext, TabSignal, TrackedEvent, TrackerState } from './types.js' */
+
 /** Idle states in which the user counts as away. */
 const AWAY = new Set(['idle', 'locked']);
 
@@ -28,6 +31,7 @@ export const STALE_MS = 2 * 60 * 1000;
 
 const DURABLE_KEYS = ['session', 'open', 'lastSeen', 'known'];
 
+/** @returns {TrackerState} */
 export function initialTrackerState() {
   return {
     session: null, // { id, start, end } while a session is active
@@ -43,14 +47,24 @@ export function initialTrackerState() {
   };
 }
 
-/** The state as two parts: `durable` for chrome.storage.local, `volatile` for memory. */
+/**
+ * The state as two parts: `durable` for chrome.storage.local, `volatile` for memory.
+ * @param {TrackerState} state
+ */
 export function splitState(state) {
+  /** @type {Record<string, unknown>} */
   const durable = {};
+  /** @type {Record<string, unknown>} */
   const volatile = {};
   for (const [key, value] of Object.entries(state)) (DURABLE_KEYS.includes(key) ? durable : volatile)[key] = value;
-  return { durable, volatile };
+  return { durable: /** @type {Partial<TrackerState>} */ (durable), volatile: /** @type {Partial<TrackerState>} */ (volatile) };
 }
 
+/**
+ * @param {Partial<TrackerState> | null | undefined} durable
+ * @param {Partial<TrackerState> | null | undefined} volatile
+ * @returns {TrackerState}
+ */
 export function joinState(durable, volatile) {
   const kept = Object.fromEntries(Object.entries(durable ?? {}).filter(([key]) => DURABLE_KEYS.includes(key)));
   return { ...initialTrackerState(), ...volatile, ...kept };
@@ -69,11 +83,17 @@ export function joinState(durable, volatile) {
  *
  * ctx: { now, newId, excludedHosts, trackTitles, staleMs? }
  * Returns { state, closed } where closed lists finished events, oldest first.
+ * @param {Partial<TrackerState> | null | undefined} prev
+ * @param {Signal} signal
+ * @param {StepContext} ctx
+ * @returns {{ state: TrackerState, closed: TrackedEvent[] }}
  */
 export function step(prev, signal, ctx) {
+  /** @type {TrackerState} */
   const state = { ...initialTrackerState(), ...prev };
   const now = Math.max(ctx.now, state.lastSeen ?? ctx.now);
   const at = Math.min(now, signal.at ?? now);
+  /** @type {TrackedEvent[]} */
   const closed = [];
 
   // The alarm updates lastSeen every 30 s while the browser runs. A longer
@@ -115,11 +135,11 @@ export function step(prev, signal, ctx) {
     }
   }
   const from = learnedFrom(state, sessionBefore);
-  if (from !== null) {
+  if (from !== null && session) {
     const spans = backfill(state.recent, { from, to: Math.min(now, session.end), newId: ctx.newId, excludedHosts: ctx.excludedHosts });
     for (const event of spans) pushClosed(closed, event, event.end);
   }
-  if (recording && !state.open) {
+  if (recording && session && !state.open) {
     state.open = {
       id: ctx.newId(),
       ...recording,
@@ -133,6 +153,11 @@ export function step(prev, signal, ctx) {
   return { state, closed };
 }
 
+/**
+ * @param {TrackerState} state
+ * @param {Signal} signal
+ * @param {StepContext} ctx
+ */
 function applySignal(state, signal, ctx) {
   switch (signal.type) {
     case 'tab':
@@ -149,7 +174,7 @@ function applySignal(state, signal, ctx) {
       state.idle = signal.state;
       break;
     case 'session':
-      state.session = signal.active && Number.isFinite(signal.start) && Number.isFinite(signal.end)
+      state.session = signal.active === true && Number.isFinite(signal.start) && Number.isFinite(signal.end)
         ? { id: signal.id ?? null, start: signal.start, end: signal.end }
         : null;
       break;
@@ -158,7 +183,11 @@ function applySignal(state, signal, ctx) {
   }
 }
 
-// Titles are kept, even in local state, only while the user allows them.
+/**
+ * Titles are kept, even in local state, only while the user allows them.
+ * @param {TabSignal} signal
+ * @param {StepContext} ctx
+ */
 function tabOf(signal, { trackTitles = false }) {
   return {
     tabId: signal.tabId ?? null,
@@ -169,7 +198,12 @@ function tabOf(signal, { trackTitles = false }) {
   };
 }
 
-/** What would be recorded now (ignoring the session), or null. */
+/**
+ * What would be recorded now (ignoring the session), or null.
+ * @param {TrackerState} state
+ * @param {StepContext} ctx
+ * @returns {Candidate | null}
+ */
 function candidateOf(state, { excludedHosts = [], trackTitles = false }) {
   const tab = state.tab;
   if (!tab || !tab.host || isExcluded(tab.host, excludedHosts)) return null;
@@ -178,11 +212,20 @@ function candidateOf(state, { excludedHosts = [], trackTitles = false }) {
   return { host: tab.host, title: trackTitles ? tab.title : null, idle: away };
 }
 
+/**
+ * @param {Candidate | null} a
+ * @param {Candidate | null} b
+ */
 function sameSegment(a, b) {
   if (!a || !b) return a === b;
   return a.host === b.host && (a.title ?? null) === (b.title ?? null) && a.idle === b.idle;
 }
 
+/**
+ * @param {TrackedEvent[]} closed
+ * @param {OpenEvent} open
+ * @param {number} end
+ */
 function pushClosed(closed, open, end) {
   if (end - open.start >= MIN_EVENT_MS) closed.push({ ...open, end });
 }

@@ -1,3 +1,4 @@
+// @ts-check
 // The options page: server address, linking with Telegram, privacy settings.
 // Network calls go through the service worker (see background.js handlers).
 
@@ -6,9 +7,13 @@ import { normalizeServerUrl, serverUrlProblem } from './src/lib/settings.js';
 import { loadSettings, onAnyChange, saveSettings } from './src/store.js';
 import { $, ask, connectionText, deviceName, show, timezone } from './src/ui.js';
 
+/** @import { Pairing } from './src/lib/types.js' */
+
 const PAIRING_POLL_MS = 2000;
+/** @type {number | null} */
 let pollTimer = null;
 
+/** @param {string | null | undefined} message shown as the page's error; none hides it */
 function fail(message) {
   $('#error').textContent = message ?? '';
   show($('#error'), Boolean(message));
@@ -16,22 +21,23 @@ function fail(message) {
 
 async function render() {
   const [settings, status] = await Promise.all([loadSettings(), ask('status')]);
-  if (document.activeElement !== $('#server-url')) $('#server-url').value = settings.serverUrl;
+  if (document.activeElement !== $('#server-url')) $('#server-url', HTMLInputElement).value = settings.serverUrl;
   $('#connection').textContent = connectionText(status.sync, status.linked);
-  $('#device-id').textContent = settings.deviceId ?? '?';
+  $('#device-id').textContent = String(settings.deviceId ?? '?');
   $('#linked-name').textContent = settings.deviceName ?? deviceName();
-  if (document.activeElement !== $('#device-name')) $('#device-name').value = settings.deviceName ?? deviceName();
+  if (document.activeElement !== $('#device-name')) $('#device-name', HTMLInputElement).value = settings.deviceName ?? deviceName();
   show($('#linked'), status.linked);
   show($('#unlinked'), !status.linked);
   renderPairing(status.linked ? null : status.pairing);
 }
 
+/** @param {Pairing | null} pairing */
 function renderPairing(pairing) {
   show($('#pairing'), Boolean(pairing));
   if (!pairing) return stopPolling();
   // The server leaves the deep link out when it does not know the bot's username.
   show($('#deep-link-line'), Boolean(pairing.deepLink));
-  $('#deep-link').href = pairing.deepLink ?? '#';
+  $('#deep-link', HTMLAnchorElement).href = pairing.deepLink ?? '#';
   $('#deep-link').textContent = pairing.deepLink ?? '';
   $('#pairing-code').textContent = pairing.code;
   $('#pairing-code-inline').textContent = pairing.code;
@@ -62,7 +68,7 @@ function stopPolling() {
  * the token and the queue stay with the old server (engine changeServer).
  */
 async function useServerUrl() {
-  const text = $('#server-url').value;
+  const text = $('#server-url', HTMLInputElement).value;
   const url = normalizeServerUrl(text);
   if (!url) {
     fail(serverUrlProblem(text) ?? 'Enter an address starting with https://.');
@@ -76,7 +82,7 @@ async function useServerUrl() {
   }
   const [settings, status] = await Promise.all([loadSettings(), ask('status')]);
   if (status.linked && url !== settings.serverUrl && !confirm(MOVE_WARNING(settings.serverUrl, url))) {
-    $('#server-url').value = settings.serverUrl;
+    $('#server-url', HTMLInputElement).value = settings.serverUrl;
     return null;
   }
   await ask('changeServer', { serverUrl: url });
@@ -84,13 +90,17 @@ async function useServerUrl() {
   return url;
 }
 
+/**
+ * @param {string} from
+ * @param {string} to
+ */
 const MOVE_WARNING = (from, to) =>
   `Use ${to} instead of ${from}? This browser will be unlinked, and events not yet sent to ${from} are dropped. ` +
   'You can link again with the new server.';
 
 /** The name typed in the options, or "Chrome on Linux". */
 async function chosenName() {
-  const name = $('#device-name').value.trim() || deviceName();
+  const name = $('#device-name', HTMLInputElement).value.trim() || deviceName();
   await saveSettings({ deviceName: name });
   return name;
 }
@@ -102,6 +112,7 @@ async function linkWithTelegram() {
   return renderPairing(result.pairing);
 }
 
+/** @type {Record<number, string>} */
 const REDEEM_ERRORS = {
   404: 'Unknown code. Check it, or send /link to the bot for a new one.',
   410: 'That code expired. Send /link to the bot for a new one.',
@@ -109,12 +120,12 @@ const REDEEM_ERRORS = {
 };
 
 async function redeem() {
-  const code = $('#code').value.trim();
+  const code = $('#code', HTMLInputElement).value.trim();
   if (!code) return fail('Type the code the bot sent you.');
   if (!(await useServerUrl())) return;
   const result = await ask('redeemCode', { code, deviceName: await chosenName(), timezone: timezone() });
   if (!result.ok) return fail(REDEEM_ERRORS[result.status] ?? `Could not link: ${result.error}`);
-  $('#code').value = '';
+  $('#code', HTMLInputElement).value = '';
   return render();
 }
 
@@ -126,13 +137,17 @@ async function unlink() {
 }
 
 async function savePrivacy() {
-  const excludedHosts = parseHostList($('#excluded').value);
-  await saveSettings({ excludedHosts, trackTitles: $('#track-titles').checked });
-  $('#excluded').value = excludedHosts.join('\n');
+  const excludedHosts = parseHostList($('#excluded', HTMLTextAreaElement).value);
+  await saveSettings({ excludedHosts, trackTitles: $('#track-titles', HTMLInputElement).checked });
+  $('#excluded', HTMLTextAreaElement).value = excludedHosts.join('\n');
   show($('#privacy-saved'), true);
   setTimeout(() => show($('#privacy-saved'), false), 2000);
 }
 
+/**
+ * @param {string} selector
+ * @param {() => Promise<unknown>} handler
+ */
 function on(selector, handler) {
   $(selector).addEventListener('click', () => handler().catch((error) => fail(error.message)));
 }
@@ -149,7 +164,7 @@ on('#cancel-pairing', async () => {
 });
 
 const initial = await loadSettings();
-$('#excluded').value = initial.excludedHosts.join('\n');
-$('#track-titles').checked = initial.trackTitles;
+$('#excluded', HTMLTextAreaElement).value = initial.excludedHosts.join('\n');
+$('#track-titles', HTMLInputElement).checked = initial.trackTitles;
 onAnyChange(() => render().catch((error) => fail(error.message)));
 await render().catch((error) => fail(error.message));

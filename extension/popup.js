@@ -1,3 +1,4 @@
+// @ts-check
 // The popup: what is being recorded right now (or why not), the current
 // session with its time left, start and stop, and the queue and connection. While it is open it follows GET /v1/stream, so
 // a session started or ended in Telegram shows up at once.
@@ -9,15 +10,22 @@ import { readSse } from './src/lib/sse.js';
 import { loadSettings, onAnyChange } from './src/store.js';
 import { $, ask, clockTime, connectionText, show } from './src/ui.js';
 
+/** @import { EngineStatus } from './src/lib/engine.js' */
+/** @typedef {{ status: EngineStatus, takenAt: number }} View the last status, and the local time it was taken at */
+
 const STREAM_RETRY_MS = 5000;
-let view = null; // the last status, and the local time it was taken at
+/** @type {View | null} */
+let view = null;
+/** @type {AbortController | null} */
 let streamAbort = null;
 
+/** @param {string | null | undefined} message */
 function fail(message) {
   $('#error').textContent = message ?? '';
   show($('#error'), Boolean(message));
 }
 
+/** @param {string | null | undefined} message */
 function notice(message) {
   $('#notice').textContent = message ?? '';
   show($('#notice'), Boolean(message));
@@ -33,12 +41,12 @@ function render() {
   const { linked, session, sync, queue, recording } = view.status;
   $('#status-line').textContent = statusLine(recording);
   $('#waiting').textContent = waitingText(queue.length);
-  const active = linked && session?.active && session.endsAt > serverNow();
+  const active = linked && session?.active && session.endsAt !== null && session.endsAt > serverNow(view);
   show($('#not-linked'), !linked);
   show($('#active'), Boolean(active));
   show($('#start-form'), linked && !active);
   $('#goal').textContent = session?.goal ?? '';
-  $('#ends-at').textContent = clockTime(session?.endsAt && session.endsAt - skew());
+  $('#ends-at').textContent = clockTime(session?.endsAt && session.endsAt - skew(view));
   $('#connection').textContent = connectionText(sync, linked);
   $('#queue-length').textContent = String(queue.length);
   $('#dropped').textContent = String(queue.dropped);
@@ -46,40 +54,46 @@ function render() {
   tickClock();
 }
 
+/** @param {number} count */
 function waitingText(count) {
   return count === 1 ? '1 event waiting to be sent' : `${count} events waiting to be sent`;
 }
 
-/** Server time now, from the worker's reading plus the time passed since. */
-function serverNow() {
-  return view.status.serverNow + (Date.now() - view.takenAt);
+/**
+ * Server time now, from the worker's reading plus the time passed since.
+ * @param {View} seen
+ */
+function serverNow(seen) {
+  return seen.status.serverNow + (Date.now() - seen.takenAt);
 }
 
-function skew() {
-  return view.status.serverNow - view.takenAt;
+/** @param {View} seen */
+function skew(seen) {
+  return seen.status.serverNow - seen.takenAt;
 }
 
 function tickClock() {
   const endsAt = view?.status.session?.endsAt;
-  if (!endsAt) return;
-  const left = endsAt - serverNow();
+  if (!view || !endsAt) return;
+  const left = endsAt - serverNow(view);
   $('#time-left').textContent = formatDuration(left);
   if (left <= 0 && !$('#active').hidden) render(); // time is up: show the start form again
 }
 
+/** @param {SubmitEvent} event */
 async function start(event) {
   event.preventDefault();
-  const minutes = Number.parseInt($('#minutes').value, 10);
-  const goal = $('#goal-input').value.trim();
+  const minutes = Number.parseInt($('#minutes', HTMLInputElement).value, 10);
+  const goal = $('#goal-input', HTMLInputElement).value.trim();
   if (!Number.isInteger(minutes) || minutes < 1) return fail('Enter the minutes as a whole number.');
   if (!goal) return fail('Say what you want to get done.');
-  $('#start').disabled = true;
+  $('#start', HTMLButtonElement).disabled = true;
   try {
     const response = await ask('startSession', { minutes, goal });
     fail(response.ok ? null : response.error);
-    if (response.ok) $('#goal-input').value = '';
+    if (response.ok) $('#goal-input', HTMLInputElement).value = '';
   } finally {
-    $('#start').disabled = false;
+    $('#start', HTMLButtonElement).disabled = false;
   }
   return refresh();
 }

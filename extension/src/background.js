@@ -43,14 +43,21 @@
 import { createEngine, tabSignal, windowSignal } from './lib/engine.js';
 import { memory, onSettingsChanged, storage } from './store.js';
 
+/** @import { IdleState, SessionBody } from './lib/types.js' */
+
 const ALARM = 'qtime-tick';
 const ALARM_MINUTES = 0.5; // packed MV3 extensions get at most one alarm per 30 s
 const FOCUS_RECHECK_MS = 5000;
 let idleSeconds = 60;
+/** @type {number | null} */
 let focusWatch = null; // a timer only: if the worker dies, the alarm does the same
 
 const engine = createEngine({ storage, memory });
 
+/**
+ * Runs a listener's work; a failure is logged, never thrown into Chrome's event loop.
+ * @param {() => Promise<unknown>} task
+ */
 function run(task) {
   return task().catch((error) => console.warn('qtime:', error?.message ?? error));
 }
@@ -90,6 +97,7 @@ async function tick() {
 }
 
 // Chrome reports idle after `idleSeconds` without input: the user left that long ago.
+/** @param {IdleState} state */
 const onIdle = (state) =>
   run(() => engine.signal({ type: 'idle', state, at: state === 'idle' ? Date.now() - idleSeconds * 1000 : undefined }));
 
@@ -104,6 +112,7 @@ chrome.tabs.onUpdated.addListener((_tabId, change, tab) => {
   if (tab.active && ('url' in change || 'title' in change || 'audible' in change)) reconcile();
 });
 
+/** @param {number} windowId */
 function onFocusChanged(windowId) {
   if (windowId === chrome.windows.WINDOW_ID_NONE) {
     watchFocus();
@@ -143,25 +152,37 @@ chrome.runtime.onInstalled.addListener(() =>
 
 onSettingsChanged((keys) => run(() => engine.settingsChanged(keys)));
 
+/**
+ * @typedef {{ deviceName: string, timezone: string }} DeviceFacts
+ * @typedef {typeof handlers} Handlers what the popup and options page may ask (ui.js ask)
+ */
+
 // Requests from the popup and the options page.
 const handlers = {
   status: () => engine.status(),
   pollSession: () => engine.pollSession(),
+  /** @param {{ minutes: number, goal: string }} message */
   startSession: ({ minutes, goal }) => engine.startSession(minutes, goal),
   endSession: () => engine.endSession(),
-  session: ({ session }) => engine.applySession(session), // pushed over SSE to the popup
+  /** @param {{ session: SessionBody | null }} message pushed over SSE to the popup */
+  session: ({ session }) => engine.applySession(session),
   flush: () => engine.flush({ force: true }),
+  /** @param {DeviceFacts} message */
   startPairing: ({ deviceName, timezone }) => engine.startPairing(deviceName, timezone),
   collectPairing: () => engine.collectPairing(),
   cancelPairing: () => engine.cancelPairing(),
+  /** @param {DeviceFacts & { code: string }} message */
   redeemCode: ({ code, deviceName, timezone }) => engine.redeemCode(code, deviceName, timezone),
+  /** @param {{ serverUrl: string }} message */
   changeServer: ({ serverUrl }) => engine.changeServer(serverUrl),
   unlink: () => engine.unlink(),
 };
 
 chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
-  const handler = handlers[message?.type];
-  if (!handler || sender.id !== chrome.runtime.id) return false;
+  const type = message?.type;
+  // Own keys only: a type such as "constructor" must not reach Object's prototype.
+  if (typeof type !== 'string' || !Object.hasOwn(handlers, type) || sender.id !== chrome.runtime.id) return false;
+  const handler = /** @type {(message: unknown) => Promise<unknown>} */ (handlers[/** @type {keyof Handlers} */ (type)]);
   handler(message).then(
     (result) => sendResponse({ ok: true, result }),
     (error) => sendResponse({ ok: false, error: String(error?.message ?? error) }),
@@ -169,9 +190,12 @@ chrome.runtime.onMessage.addListener((message, sender, sendResponse) => {
   return true; // the answer comes asynchronously
 });
 
-globalThis.__qtimeTest = {
+/** The worker's global scope with the test hooks on it. */
+const hooks = /** @type {typeof globalThis & { __qtimeTest?: object, __qtimeReady?: boolean }} */ (globalThis);
+hooks.__qtimeTest = {
   setIdle: onIdle,
   focusChanged: onFocusChanged,
+  /** @param {number} seconds */
   idleThreshold: (seconds) => {
     idleSeconds = seconds;
     chrome.idle.setDetectionInterval(Math.max(15, seconds)); // Chrome's minimum
@@ -181,7 +205,7 @@ globalThis.__qtimeTest = {
   flush: () => engine.flush({ force: true }),
   status: () => engine.status(),
 };
-globalThis.__qtimeReady = true;
+hooks.__qtimeReady = true;
 
 // Every wake-up: the tracker learns the focused tab, and the alarm exists.
 reconcile();

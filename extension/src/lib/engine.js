@@ -22,6 +22,11 @@ import { initialSyncState } from './sync.js';
 
 /** @import { EngineBase, Loaded, Settings, Storage, SyncState, TabSignal } from './types.js' */
 
+/**
+ * @typedef {ReturnType<typeof createEngine>} Engine
+ * @typedef {Awaited<ReturnType<Engine['status']>>} EngineStatus what the popup and options page show
+ */
+
 const STATE_KEYS = ['tracker', 'session', 'sync', 'clockSkewMs', 'pairing'];
 
 /**

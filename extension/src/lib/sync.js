@@ -43,7 +43,7 @@ export async function flushQueue({ queue, send, serial = async (task) => task(),
       if (batch.length > 1) {
         size = Math.ceil(batch.length / 2);
       } else {
-        await serial(() => queue.remove([batch[0].id]));
+        await serial(() => queue.remove(batch.map((event) => event.id))); // the one event
         result.rejected += 1;
       }
     } else {

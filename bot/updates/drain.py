@@ -5,7 +5,8 @@ what a killed holder left pending, then reads new entries. Each update goes to i
 lane (`bot.updates.lanes`), so one chat's updates run one at a time in the order Telegram
 sent them. The Dispatcher's database middleware commits before the handler returns, and
 only then is the entry acked and marked done. A kill between the commit and the ack makes
-the update run again: a reply may repeat, nothing is lost.
+the update run again: nothing is lost, and the replies its first run sent are answered
+from `bot.updates.journal` instead of being sent twice.
 
 An update whose handler raises is tried again; after `MAX_FAILURES` failures (or
 `MAX_STARTS` handlings cut short by a crash) it is parked in the dead-letter stream with a
@@ -26,6 +27,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from redis.exceptions import RedisError, ResponseError
 
+from bot.updates import journal
 from bot.updates.inbox import Entry, Inbox, Tries
 from bot.updates.lanes import Lanes
 from bot.updates.lease import RENEW_SECONDS, Lease
@@ -55,6 +57,7 @@ class Drainer:
         self.consumer = f"drainer-{uuid.uuid4().hex[:12]}"
         self.lease = Lease(inbox.redis, inbox.key + ":lease", self.consumer)
         self.lanes: Lanes[Work] = Lanes(self._handle)
+        journal.watch(bot, inbox.redis)
         self.outage = Outage(log, "Redis (update inbox)")
         self._claimed = False
 
@@ -113,7 +116,8 @@ class Drainer:
                 if update is None or tries.failed >= MAX_FAILURES or tries.started > MAX_STARTS:
                     await self._park(entry, _why_parked(update, tries.failed))
                     return
-                if await self._feed(entry.update_id, update, tries.failed + 1):
+                replay = claimed or tries.failed > 0
+                if await self._feed(entry.update_id, update, tries.failed + 1, replay):
                     break
                 await self.inbox.failed(entry)
                 tries = Tries(tries.started, tries.failed + 1)
@@ -127,8 +131,9 @@ class Drainer:
             except (RedisError, OSError) as exc:
                 await asyncio.sleep(self.outage.failed(exc))
 
-    async def _feed(self, update_id: int, update: Update, attempt: int) -> bool:
+    async def _feed(self, update_id: int, update: Update, attempt: int, replay: bool) -> bool:
         """True once the handlers ran to the end; False after a failure worth a retry."""
+        handling = await journal.begin(self.inbox.redis, self.inbox.key, update_id, replay)
         try:
             response = await self.dispatcher.feed_update(self.bot, update)
             if isinstance(response, TelegramMethod):
@@ -139,6 +144,8 @@ class Drainer:
             log.exception("update failed", extra={"update_id": update_id, "attempt": attempt})
             await asyncio.sleep(0.2 * attempt)
             return False
+        finally:
+            journal.HANDLING.reset(handling)
         return True
 
     async def _park(self, entry: Entry, reason: str) -> None:

@@ -13,7 +13,8 @@ Keys, all under `qtime:tg:<bot id>:inbox`:
 - `:done`, a sorted set of handled update_ids by time, kept two days (Telegram keeps an
   update for one), written in the same script that acks the entry;
 - `:offset`, the highest update_id stored, where polling resumes;
-- `:parked`, the dead-letter stream of updates whose handler kept failing.
+- `:parked`, the dead-letter stream of updates whose handler kept failing;
+- `:sent:<update_id>`, the replies sent while handling it (`bot.updates.journal`).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ _FINISH = """
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 redis.call('HDEL', KEYS[2], ARGV[3], ARGV[3] .. ':failed')
+redis.call('DEL', KEYS[1] .. ':sent:' .. ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', tonumber(ARGV[4]) - tonumber(ARGV[5]))
 if ARGV[6] then

@@ -18,7 +18,7 @@ from redis.asyncio import Redis
 from bot.factory import create_dispatcher
 from bot.updates.inbox import Inbox, bot_id_of
 from bot.updates.polling import serve_polling
-from core.db import SessionMaker
+from core.db.engine import SessionMaker
 from core.settings import Settings
 from tests.fakes.telegram import FakeTelegram
 from tests.faults.processes_harness import own_redis
@@ -27,6 +27,14 @@ from tracker_api.app import create_app
 
 def echo_router() -> Router:
     router = Router(name="echo")
+    runs: list[str] = []
+
+    @router.message(F.text == "flaky")
+    async def flaky(message: Message) -> None:
+        await message.answer("got flaky")
+        runs.append("flaky")
+        if len(runs) == 1:
+            raise RuntimeError("fails after its reply, once")
 
     @router.message(F.text == "boom")
     async def boom(message: Message) -> None:
@@ -123,3 +131,15 @@ async def test_a_full_inbox_takes_no_more_and_a_replay_is_taken_once(tmp_path: P
             assert await inbox.depth() == (2, 0)
         finally:
             await redis.aclose()
+
+
+async def test_an_update_run_again_does_not_send_its_reply_twice(
+    fake_telegram: FakeTelegram, sessionmaker: SessionMaker, redis: Redis
+) -> None:
+    ann = fake_telegram.add_user("Ann")
+    for text in ("flaky", "after"):
+        fake_telegram.send_message(ann, text)
+    queue = ArqRedis(connection_pool=redis.connection_pool)
+    async for _ in serving(fake_telegram, sessionmaker, queue):
+        await fake_telegram.wait_for_text(ann, "got after", timeout=15)
+    assert [m.content for m in fake_telegram.bot_messages(ann)] == ["got flaky", "got after"]

@@ -71,18 +71,8 @@ export function joinState(durable, volatile) {
 }
 
 /**
- * Signals (each may carry `at`, when the change really happened, if before now):
- *  { type: 'tab', tabId, host, title, audible, private?, focused? }  the focused window's
- *        active tab; `focused` (when given) is Chrome's own window focus, read with it
- *  { type: 'tabUpdated', tabId, host, title, audible }  ignored unless it is that tab
- *  { type: 'focus', focused }                      a browser window has focus or none
- *  { type: 'idle', state: 'active'|'idle'|'locked', at }  at = when the user went away
- *  { type: 'session', active, id, start, end }
- *  { type: 'startup' }  the browser was restarted: the open event ended at lastSeen
- *  { type: 'tick' } / { type: 'config' }          re-evaluate (session end, settings)
- *
- * ctx: { now, newId, excludedHosts, trackTitles, staleMs? }
- * Returns { state, closed } where closed lists finished events, oldest first.
+ * One signal (what each means: types.js Signal) in; the new state and the
+ * events it closed, oldest first, out.
  * @param {Partial<TrackerState> | null | undefined} prev
  * @param {Signal} signal
  * @param {StepContext} ctx

@@ -110,6 +110,8 @@
  */
 
 /**
+ * 'tab': the focused window's active tab; `focused` (when given) is Chrome's own window
+ * focus, read with it. 'tabUpdated': ignored unless it is that tab.
  * @typedef {{ type: 'tab' | 'tabUpdated', tabId: number | null, host: string | null, title: string | null,
  *   audible: boolean, private?: boolean, focused?: boolean, at?: number }} TabSignal
  * @typedef {{ type: 'session', active: true, id: number | null, start: number, end: number, at?: number }
@@ -118,6 +120,9 @@
 
 /**
  * What the tracker reacts to (tracker.js step); `at` is when it really happened, if before now.
+ * 'focus': a browser window has focus or none; 'idle': `at` is when the user went away;
+ * 'startup': the browser was restarted, the open event ended at lastSeen;
+ * 'tick' and 'config': re-evaluate (the session's end, changed settings).
  * @typedef {TabSignal | SessionSignal
  *   | { type: 'focus', focused: boolean, at?: number }
  *   | { type: 'idle', state: IdleState, at?: number }

@@ -30,6 +30,11 @@ class AIProvider(StrEnum):
     openai = "openai"
 
 
+class LogFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
 class DatabaseSettings(BaseModel):
     url: str | None = Field(None, description="SQLAlchemy URL; SQLite under the data dir if unset")
     echo: bool = False
@@ -122,6 +127,7 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("./data")
     log_level: str = "INFO"
+    log_format: LogFormat = LogFormat.text
     database: DatabaseSettings = DatabaseSettings()
     redis: RedisSettings = RedisSettings()
     telegram: TelegramSettings = TelegramSettings()

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from core.settings import ConfigError, Settings, load_settings
-from qtime import run, services
+from qtime import logs, run, services
 from qtime.instance import only_instance
 
 log = logging.getLogger("qtime")
@@ -31,15 +31,37 @@ async def _up(settings: Settings) -> int:
     with only_instance(services.ensure_data_dir(settings)):
         async with services.redis_available(settings, owner=True):
             await services.migrate(settings)
-            log.info(
-                "Quality Time is up: API on http://%s:%s", settings.api.host, settings.api.port
-            )
-            await run.supervise(
-                functools.partial(run.run_api, settings),
-                functools.partial(run.run_bot, settings),
-                functools.partial(run.run_worker, settings),
-            )
+            api, bot, worker = asyncio.Event(), asyncio.Event(), asyncio.Event()
+            announcing = asyncio.create_task(_announce_up(settings, api, bot, worker))
+            try:
+                await run.supervise(
+                    functools.partial(run.run_api, settings, ready=api),
+                    functools.partial(run.run_bot, settings, ready=bot),
+                    functools.partial(run.run_worker, settings, ready=worker),
+                )
+            finally:
+                announcing.cancel()
     return 0
+
+
+async def _announce_up(settings: Settings, *parts_ready: asyncio.Event) -> None:
+    await asyncio.gather(*(ready.wait() for ready in parts_ready))
+    log.info(
+        "Quality Time is up: API on http://%s:%s, bot polling, worker started",
+        settings.api.host,
+        settings.api.port,
+    )
+
+
+def _log_where_data_lives(settings: Settings) -> None:
+    """Where this command keeps its data: the SQLite file and the embedded Redis, or URLs."""
+    places: dict[str, str] = {
+        "database": str(settings.sqlite_path or "QTIME_DATABASE__URL"),
+        "redis": "QTIME_REDIS__URL" if settings.redis.url else str(settings.embedded_redis_socket),
+    }
+    if settings.sqlite_path or not settings.redis.url:
+        places = {"data_dir": str(settings.data_dir.resolve()), **places}
+    log.info("where the data lives", extra=places)
 
 
 async def _single(settings: Settings, part: run.Part) -> int:
@@ -61,11 +83,12 @@ async def _migrate(settings: Settings) -> int:
 async def _doctor(settings: Settings) -> int:
     from qtime import doctor  # it loads alembic and aiogram, which other commands may not need
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     return 0 if await doctor.run_checks(settings, print) else 1  # noqa: T201  # CLI output
 
 
 async def _dispatch(command: str, settings: Settings) -> int:
+    if command != "doctor":
+        _log_where_data_lives(settings)
     match command:
         case "up":
             return await _up(settings)
@@ -95,10 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level=settings.log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
+        logs.configure(settings.log_level, settings.log_format)
         return asyncio.run(_dispatch(args.command, settings))
     except ConfigError as exc:
         sys.stderr.write(f"qtime: {exc}\n")

@@ -9,11 +9,14 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.resources import Resources
 from core.settings import ConfigError, Settings, TelegramMode
 from qtime import services
+
+if TYPE_CHECKING:
+    from arq.typing import StartupShutdown
 
 log = logging.getLogger(__name__)
 
@@ -21,17 +24,23 @@ WORKER_GRACE_SECONDS = 20.0  # for the jobs under way at a stop; Fly waits 30 s 
 Part = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
-async def run_api(settings: Settings, stop: asyncio.Event) -> None:
+async def run_api(
+    settings: Settings, stop: asyncio.Event, ready: asyncio.Event | None = None
+) -> None:
     server = services.api_server(settings)
     serving = asyncio.create_task(server.serve())
+    listening = asyncio.create_task(_set_when(lambda: server.started, ready))
     await _until(stop, serving)
+    listening.cancel()
     server.should_exit = True
     await serving
     if not server.started:
         raise ConfigError(f"the API could not listen on {settings.api.host}:{settings.api.port}")
 
 
-async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
+async def run_bot(
+    settings: Settings, stop: asyncio.Event, ready: asyncio.Event | None = None
+) -> None:
     from bot.factory import create_bot, create_dispatcher, set_commands
     from bot.updates.polling import serve_polling
 
@@ -43,6 +52,8 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await set_commands(bot)
+        if ready is not None:
+            ready.set()
         await serve_polling(bot, dispatcher, resources.redis, stop)
     finally:
         await bot.session.close()
@@ -50,10 +61,14 @@ async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
         await resources.close()
 
 
-async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
+async def run_worker(
+    settings: Settings, stop: asyncio.Event, ready: asyncio.Event | None = None
+) -> None:
     from jobs.worker import build_worker
 
     worker = build_worker(settings)
+    if ready is not None:
+        worker.on_startup = _then_set(worker.on_startup, ready)
     working = asyncio.create_task(worker.async_run())
     await _until(stop, working)
     if not working.done():
@@ -65,6 +80,26 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     finally:
         await worker.drain(WORKER_GRACE_SECONDS)
         await worker.close()
+
+
+def _then_set(startup: StartupShutdown | None, ready: asyncio.Event) -> StartupShutdown:
+    """The worker's start-up hook, then `ready`: arq polls for jobs right after it."""
+
+    async def started(ctx: dict[Any, Any]) -> None:
+        if startup is not None:
+            await startup(ctx)
+        ready.set()
+
+    return started
+
+
+async def _set_when(started: Callable[[], bool], ready: asyncio.Event | None) -> None:
+    """Set `ready` once `started()` holds; uvicorn has no hook for "listening"."""
+    if ready is None:
+        return
+    while not started():
+        await asyncio.sleep(0.05)
+    ready.set()
 
 
 async def _until(stop: asyncio.Event, task: asyncio.Task[None]) -> None:

@@ -1,15 +1,22 @@
-"""Every command the deployment files run is a real `qtime` subcommand, on the right port."""
+"""Every command the deployment files run is a real `qtime` subcommand, on the right port;
+and what a started command tells its operator."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 import tomllib
+from pathlib import Path
 
+import httpx
 import pytest
 
 from core.settings import APISettings
 from qtime.cli import COMMANDS, parser
 from tests.deploy import files
+from tests.deploy.processes import Qtime, Running, free_port
+from tests.fakes.telegram import FakeTelegram
 
 DEFAULT_PORT = APISettings.model_fields["port"].default
 
@@ -138,3 +145,70 @@ def test_the_build_context_holds_exactly_what_the_image_copies() -> None:
         "packages"
     ]["find"]["include"]
     assert {p.rstrip("*") for p in packages} <= copied, "a package the wheel needs is not copied"
+
+
+async def _line_with(running: Running, text: str, timeout: float = 60.0) -> str:
+    """The first line of the process's log holding `text`, waiting for it to be written."""
+    for _ in range(int(timeout * 10)):
+        found = [line for line in running.output().splitlines() if text in line]
+        if found:
+            return found[0]
+        if running.process.returncode is not None:
+            break
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no line with {text!r}:\n{running.output()}")
+
+
+async def test_up_says_it_is_up_once_everything_answers_and_idles_at_debug_only(
+    tmp_path: Path, fake_telegram: FakeTelegram
+) -> None:
+    port = free_port()
+    data = tmp_path / "data"
+    qtime = Qtime(
+        env={
+            "QTIME_DATA_DIR": str(data),
+            "QTIME_TELEGRAM__TOKEN": fake_telegram.token,
+            "QTIME_TELEGRAM__API_URL": fake_telegram.url,
+            "QTIME_API__PORT": str(port),
+            "QTIME_LOG_FORMAT": "json",
+            "QTIME_LOG_LEVEL": "DEBUG",  # to see the routine lines, and at which level
+        },
+        cwd=tmp_path,
+    )
+    async with qtime.serving("up") as running:
+        await _line_with(running, "Quality Time is up")
+        async with httpx.AsyncClient(timeout=2.0) as client:  # no retry: it must answer now
+            assert (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200
+        assert fake_telegram.calls_of("setMyCommands"), "the bot had started"
+        await _line_with(running, "← cron:reconcile_sessions")  # the crons run at start-up
+        assert await running.stop() == 0
+    lines = [json.loads(line) for line in running.output().splitlines()]
+    messages = [line["message"] for line in lines]
+    up = next(i for i, m in enumerate(messages) if m.startswith("Quality Time is up"))
+    assert any(m.startswith("Starting worker") for m in messages[:up])
+    assert any(m.startswith("Uvicorn running") for m in messages[:up])
+    where = next(line for line in lines if line["message"] == "where the data lives")
+    assert (where["data_dir"], where["database"]) == (str(data), str(data / "qtime.db"))
+    routine = [line for line in lines if re.search(r"[→←] cron:reconcile", line["message"])]
+    routine += [line for line in lines if line["message"].startswith("shutdown on SIGUSR1")]
+    assert len(routine) >= 5, "two crons started and ended, and the worker's close"
+    assert {line["level"] for line in routine} == {"DEBUG"}, routine
+
+
+async def test_json_logs_keep_the_fields_of_a_worker_waiting_for_redis(tmp_path: Path) -> None:
+    qtime = Qtime(
+        env={
+            "QTIME_DATA_DIR": str(tmp_path / "data"),
+            "QTIME_REDIS__URL": f"redis://127.0.0.1:{free_port()}/0",  # nobody listens
+            "QTIME_TELEGRAM__TOKEN": "123456789:AAFakeTokenForTheLogTest_0123456789",
+            "QTIME_LOG_FORMAT": "json",
+        },
+        cwd=tmp_path,
+    )
+    async with qtime.serving("worker") as running:
+        line = json.loads(await _line_with(running, "Redis unavailable"))
+        assert await running.stop() == 0
+    assert line["message"] == "Redis unavailable; trying again"
+    assert line["error"] == "ConnectionError"
+    assert line["level"] == "WARNING" and line["logger"] == "jobs.wakeup"
+    assert all(json.loads(text) for text in running.output().splitlines())

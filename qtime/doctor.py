@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiogram.exceptions import TelegramAPIError
 from aiohttp import ClientError
@@ -16,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.db import create_engine
 from core.migrate import alembic_config
 from core.settings import AIProvider, ConfigError, Settings
+from qtime.embedded_redis import redis_server_binary
 
 Check = Callable[[Settings], Awaitable[str]]
 TIMEOUT = 10.0
@@ -24,7 +27,7 @@ TIMEOUT = 10.0
 async def check_database(settings: Settings) -> str:
     path = settings.sqlite_path
     if path is not None and not path.exists():
-        raise ConfigError(f"no database yet at {path}: run `qtime migrate`")
+        raise ConfigError(f"no database yet at {path}: `qtime up` makes it, or run `qtime migrate`")
     engine = create_engine(settings.database_url)
     try:
         async with engine.connect() as conn:
@@ -44,17 +47,37 @@ async def check_redis(settings: Settings) -> str:
     client = Redis.from_url(settings.redis_url, socket_connect_timeout=3)
     try:
         info = await client.info("server")
-    except (RedisError, OSError) as exc:
+    except (RedisError, OSError):
         if settings.redis.url:
             raise
-        raise ConfigError(
-            f"the embedded Redis is not running ({type(exc).__name__}); `qtime up` starts it, "
-            "or set QTIME_REDIS__URL"
-        ) from None
+        return await _embedded_redis_can_start(settings)
     finally:
         await client.aclose()
     where = "configured" if settings.redis.url else "embedded"
     return f"{where} Redis {info.get('redis_version', '?')}"
+
+
+async def _embedded_redis_can_start(settings: Settings) -> str:
+    """What can be checked of an embedded Redis that is not running: its server and folder."""
+    binary = redis_server_binary()
+    version = await asyncio.create_subprocess_exec(
+        binary, "--version", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+    )
+    out, _ = await version.communicate()
+    if version.returncode != 0:
+        raise ConfigError(f"{binary} does not run: install redis-server or set QTIME_REDIS__URL")
+    folder = settings.embedded_redis_socket.parent
+    usable = folder if folder.exists() else _nearest_existing(folder)
+    if not os.access(usable, os.W_OK | os.X_OK):
+        raise ConfigError(f"the embedded Redis cannot write to {usable}; set QTIME_DATA_DIR")
+    number = next((w.removeprefix("v=") for w in out.decode().split() if w.startswith("v=")), "?")
+    return f"embedded Redis {number}, not running: `qtime up` (or api, bot, worker) starts it"
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists():
+        path = path.parent
+    return path
 
 
 async def check_telegram(settings: Settings) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from tests.conftest import REDIS_URL
@@ -67,6 +69,9 @@ async def test_doctor_names_what_is_down_and_fails(tmp_path: Path) -> None:
 async def test_migrate_then_doctor_on_a_fresh_sqlite(tmp_path: Path) -> None:
     before = await _in_thread("doctor", cwd=tmp_path)
     assert "run `qtime migrate`" in before.stdout
+    redis = next(line for line in before.stdout.splitlines() if line.split()[1] == "redis")
+    assert redis.startswith("ok    redis     embedded Redis "), before.stdout
+    assert "`qtime up`" in redis, "says what starts it"
     migrated = await _in_thread("migrate", cwd=tmp_path)
     assert migrated.returncode == 0, migrated.stderr
     after = await _in_thread("doctor", cwd=tmp_path)
@@ -87,6 +92,46 @@ async def test_a_data_dir_that_cannot_be_made_is_explained(tmp_path: Path) -> No
     result = await _in_thread("migrate", cwd=tmp_path, QTIME_DATA_DIR=str(blocker / "data"))
     assert result.returncode == 2
     assert "data dir" in result.stderr and "QTIME_DATA_DIR" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_text_logs_end_with_the_fields_of_each_line(tmp_path: Path) -> None:
+    result = await _in_thread("migrate", cwd=tmp_path)
+    database = tmp_path / "data" / "qtime.db"
+    assert result.returncode == 0, result.stderr
+    where = next(line for line in result.stderr.splitlines() if "where the data lives" in line)
+    assert where.endswith(
+        f"qtime: where the data lives data_dir={tmp_path / 'data'} database={database} "
+        f"redis={tmp_path / 'data' / 'redis' / 'redis.sock'}"
+    )
+    assert "alembic" not in result.stderr, "migrating says nothing of alembic's set-up"
+
+
+async def test_json_logs_are_one_object_a_line_with_the_fields(tmp_path: Path) -> None:
+    result = await _in_thread("migrate", cwd=tmp_path, QTIME_LOG_FORMAT="json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [line["message"] for line in lines] == [
+        "where the data lives",
+        "database schema is up to date",
+    ]
+    where = lines[0]
+    assert where["database"] == str(tmp_path / "data" / "qtime.db")
+    assert where["level"] == "INFO" and where["logger"] == "qtime"
+    assert datetime.fromisoformat(where["time"]).tzinfo is not None
+
+
+async def test_debug_logs_show_alembic_too(tmp_path: Path) -> None:
+    result = await _in_thread("migrate", cwd=tmp_path, QTIME_LOG_LEVEL="DEBUG")
+    assert result.returncode == 0, result.stderr
+    assert "alembic.runtime.migration" in result.stderr
+    assert "Running upgrade" in result.stderr
+
+
+async def test_an_unknown_log_format_is_named(tmp_path: Path) -> None:
+    result = await _in_thread("migrate", cwd=tmp_path, QTIME_LOG_FORMAT="xml")
+    assert result.returncode == 2
+    assert "QTIME_LOG_FORMAT" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -29,9 +29,9 @@ from redis.asyncio import Redis
 
 from bench.analysis_worker import NOOP
 from bench.stats import private_postgres
-from core.migrate import upgrade
-from core.queue import enqueue
-from core.resources import Resources
+from core.db.migrate import upgrade
+from core.infra.queue import enqueue
+from core.infra.resources import Resources
 from core.settings import Settings, load_settings
 from jobs.worker import redis_settings
 from tests.analysis.conftest import Harness, Submission

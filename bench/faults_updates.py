@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from core.migrate import upgrade
+from core.db.migrate import upgrade
 from tests.fakes.telegram import FakeTelegram
 from tests.faults.processes_harness import own_redis
 from tests.faults.updates_harness import Script, Setup, judge, judge_effects, kill_run

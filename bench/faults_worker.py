@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from core.migrate import upgrade
-from core.models import utcnow
-from core.resources import Resources
+from core.db.migrate import upgrade
+from core.db.models import utcnow
+from core.infra.resources import Resources
 from core.settings import load_settings
 from jobs.reports import weekly_report_tick
 from tests.analysis.conftest import ANALYSING, Harness

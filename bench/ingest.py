@@ -27,7 +27,7 @@ import aiohttp
 
 from bench.ingest_load import Measured, bodies, drive, seed
 from bench.stats import percentile, private_postgres, rss_mb
-from core.migrate import upgrade
+from core.db.migrate import upgrade
 from tests.api.live import free_port
 
 

@@ -18,8 +18,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from sqlalchemy.dialects import postgresql, sqlite
 
-from core.db import create_engine, create_sessionmaker
-from core.event_insert import EVENTS
+from core.db.engine import create_engine, create_sessionmaker
+from core.ingest.insert import EVENTS
 from core.settings import load_settings
 from tracker_api.app import create_app
 

@@ -11,10 +11,10 @@ from datetime import timedelta
 import aiohttp
 
 from bench.stats import percentile
-from core.db import create_engine, create_sessionmaker, transaction
-from core.models import FocusSession, utcnow
-from core.pairing import create_pairing, redeem_code
-from core.users import upsert_telegram_user
+from core.accounts.pairing import create_pairing, redeem_code
+from core.accounts.users import upsert_telegram_user
+from core.db.engine import create_engine, create_sessionmaker, transaction
+from core.db.models import FocusSession, utcnow
 
 BATCH = 100
 HOSTS = ["github.com", "docs.python.org", "stackoverflow.com", "youtube.com", "mail.google.com"]

@@ -26,10 +26,9 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from bot.report_messages import report_messages
-from core.chart import week_chart
-from core.db import SessionMaker, create_engine, create_sessionmaker
-from core.migrate import upgrade
-from core.models import (
+from core.db.engine import SessionMaker, create_engine, create_sessionmaker
+from core.db.migrate import upgrade
+from core.db.models import (
     ActivityEvent,
     Analysis,
     AnalysisStatus,
@@ -38,8 +37,9 @@ from core.models import (
     SessionStatus,
     User,
 )
-from core.report_week import Week, parse_week
-from core.reports import build_report
+from core.report.chart import week_chart
+from core.report.content import build_report
+from core.report.week import Week, parse_week
 
 WEEK = parse_week("2026-W10", "Europe/Berlin")
 SESSIONS_PER_WEEK = 20

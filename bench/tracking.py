@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.db import create_engine, create_sessionmaker, transaction
-from core.migrate import upgrade
-from core.models import ActivityEvent
-from core.pairing import create_pairing, redeem_code
-from core.sessions import end_session, start_session
-from core.users import upsert_telegram_user
+from core.accounts.pairing import create_pairing, redeem_code
+from core.accounts.users import upsert_telegram_user
+from core.db.engine import create_engine, create_sessionmaker, transaction
+from core.db.migrate import upgrade
+from core.db.models import ActivityEvent
+from core.sessions.lifecycle import end_session, start_session
 from tests.api.live import free_port
 from tests.deploy.processes import Qtime, Running, wait_for_http
 from tests.e2e.browser import EXTENSION, Browser, launched, serving_sites

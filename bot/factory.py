@@ -22,8 +22,8 @@ from arq.connections import ArqRedis
 from bot import texts
 from bot.middlewares import DbSessionMiddleware
 from bot.notify import RetryAfterMiddleware
-from bot.units import Units
-from core.db import SessionMaker
+from core.db.engine import SessionMaker
+from core.db.units import Units
 from core.settings import ConfigError, Settings
 
 FSM_TTL_SECONDS = 7 * 24 * 3600  # an unfinished form is dropped after a week
@@ -45,7 +45,7 @@ def create_bot(settings: Settings) -> Bot:
 def create_dispatcher(
     sessionmaker: SessionMaker, redis: ArqRedis, *, routers: Sequence[Router] | None = None
 ) -> Dispatcher:
-    """Handlers get `db` (one session per update), `units` (see `bot.units`) and `queue`
+    """Handlers get `db` (one session per update), `units` (see `core.db.units`) and `queue`
     (enqueue jobs, publish). Emit its shutdown when done with it.
 
     Feed it through `bot.updates`: the drainer runs one chat's updates one at a time and

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aiogram.types import CallbackQuery, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.accounts.users import get_by_telegram_id, upsert_telegram_user
+from core.db.models import User
 from core.errors import NotFound
-from core.models import User
-from core.users import get_by_telegram_id, upsert_telegram_user
 
 
 async def sender(db: AsyncSession, message: Message) -> User:

@@ -20,7 +20,7 @@ from bot.texts import data as data_texts
 from bot.texts import focus as focus_texts
 from bot.texts import link as link_texts
 from bot.texts import review as texts
-from core.models import Device
+from core.db.models import Device
 
 FOCUS_LENGTHS = (25, 50, 90)
 Row = list[tuple[str, CallbackData]]

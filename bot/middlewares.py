@@ -8,7 +8,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
-from core.db import SessionMaker
+from core.db.engine import SessionMaker
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 

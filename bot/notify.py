@@ -30,8 +30,8 @@ from aiogram.types import InlineKeyboardMarkup, Message
 from redis.asyncio import Redis
 
 from bot.send_limit import SendLimiter
-from core.db import SessionMaker, transaction
-from core.users import deactivate_chat
+from core.accounts.users import deactivate_chat
+from core.db.engine import SessionMaker, transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -6,7 +6,7 @@ from aiogram.methods import SendMessage, SendPhoto
 from aiogram.types import BufferedInputFile
 
 from bot.texts import report as texts
-from core.reports import Report
+from core.report.content import Report
 
 ReportMessage = SendPhoto | SendMessage
 
@@ -15,7 +15,7 @@ def report_messages(report: Report, chat_id: int) -> list[ReportMessage]:
     """One photo (and a text when the caption is full); a kind text alone for an empty week."""
     if report.stats.empty:
         return [SendMessage(chat_id=chat_id, text=texts.empty(report))]
-    from core.chart import week_chart  # matplotlib, ~30 MB: loaded on the first chart drawn
+    from core.report.chart import week_chart  # matplotlib, ~30 MB: loaded on the first chart drawn
 
     caption, rest = texts.messages(report)
     chart = week_chart(

@@ -19,7 +19,7 @@ from bot import keyboards
 from bot.notify import edit_text
 from bot.states import ReviewForm
 from bot.texts import review as texts
-from core.reviews import ReviewAnswers
+from core.sessions.reviews import ReviewAnswers
 
 Form = dict[str, Any]
 ORDER: tuple[State, ...] = (

@@ -7,7 +7,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.callbacks import HostCategory, SettingsAction
 from bot.texts import settings as texts
-from core.models import User
+from core.db.models import User
 
 Markup = InlineKeyboardMarkup
 TIMEZONES = (

@@ -24,7 +24,7 @@ from bot.factory import create_bot, create_dispatcher, set_commands
 from bot.updates.drain import Drainer
 from bot.updates.inbox import Inbox
 from bot.webhook_contract import PATH
-from core.db import SessionMaker
+from core.db.engine import SessionMaker
 from core.settings import ConfigError, Settings
 
 log = logging.getLogger(__name__)

@@ -33,17 +33,17 @@ from sqlalchemy.orm import Session
 
 from bot.notify import Notifier
 from bot.texts import analysis as texts
-from bot.units import Units
-from core import events_bus
 from core.analysis import store, uses_ai
 from core.analysis.base import Analyser, Verdict
 from core.analysis.local import NAME as LOCAL
 from core.analysis.local import LocalAnalyser
+from core.db.units import Units
 from core.errors import AnalyserFailed
-from core.metrics import SessionMetrics
-from core.metrics_loader import measure_sessions
-from core.queue import ANALYZE_REVIEW
-from core.resources import Resources
+from core.infra import events_bus
+from core.infra.queue import ANALYZE_REVIEW
+from core.infra.resources import Resources
+from core.metrics.compute import SessionMetrics
+from core.metrics.loader import measure_sessions
 from core.settings import AIProvider, Settings
 from jobs.retry import PASSING, retry_send
 
@@ -70,7 +70,7 @@ async def startup(ctx: dict[str, Any], settings: Settings) -> None:
 
     The result is an edit, outside the shared send budget (`bot.notify.limit_sends`):
     it answers the user's own Submit and must not queue behind a weekly-report fan-out.
-    The database steps run as units (`bot.units`): on SQLite the read on this thread,
+    The database steps run as units (`core.db.units`): on SQLite the read on this thread,
     each write in one hop to the writer thread.
     """
     ctx["units"] = Units(ctx["resources"].sessionmaker)

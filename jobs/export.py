@@ -1,6 +1,6 @@
 """`export_data`: the user's data as one JSON document, written here and sent as a file.
 
-The document is written to a temporary file (`core.export` streams the rows into it), so
+The document is written to a temporary file (`core.accounts.export` streams the rows into it), so
 a long history costs disk, not memory, and the bot stays free for everyone else. A
 document over Telegram's 50 MB for bots goes out gzipped. Pressing /export again while
 one is under way adds nothing: the job id is the user's (`export:<user id>`).
@@ -21,12 +21,12 @@ from arq.worker import func
 
 from bot.notify import Notifier
 from bot.texts import data as texts
-from core.db import create_reader_sessionmaker
+from core.accounts.export import write_document
+from core.db.engine import create_reader_sessionmaker
+from core.db.models import User, utcnow
 from core.errors import NotFound
-from core.export import write_document
-from core.models import User, utcnow
-from core.queue import EXPORT_DATA
-from core.resources import Resources
+from core.infra.queue import EXPORT_DATA
+from core.infra.resources import Resources
 from jobs.retry import PASSING, retry_send
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from core import pairing
-from core.db import transaction
+from core.accounts import pairing
+from core.db.engine import transaction
 
 log = logging.getLogger(__name__)
 

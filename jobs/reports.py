@@ -7,7 +7,7 @@ trickle however many users share a report hour. Reports it could not take wait f
 next tick. Claims whose job never finished are queued again after `STALE_CLAIM`: a job
 id still queued makes that a no-op, and a finished report makes the job one.
 
-Delivery follows `core.report_delivery`: each message is claimed in the database before
+Delivery follows `core.report.delivery`: each message is claimed in the database before
 it is sent and recorded right after, so a re-run resumes with the next message and a
 message whose fate is unknown is never sent again.
 """
@@ -32,13 +32,13 @@ from sqlalchemy.exc import OperationalError
 from bot.notify import Notifier
 from bot.report_messages import ReportMessage, report_messages
 from bot.send_limit import PER_SECOND
-from core import report_delivery
-from core.db import SessionMaker, create_reader_sessionmaker, transaction
-from core.models import utcnow
-from core.queue import SEND_WEEKLY_REPORT, enqueue
-from core.report_delivery import Delivery
-from core.reports import build_report
-from core.resources import Resources
+from core.db.engine import SessionMaker, create_reader_sessionmaker, transaction
+from core.db.models import utcnow
+from core.infra.queue import SEND_WEEKLY_REPORT, enqueue
+from core.infra.resources import Resources
+from core.report import delivery as report_delivery
+from core.report.content import build_report
+from core.report.delivery import Delivery
 from jobs.retry import PASSING, retry_send
 from jobs.sending import send_slot
 

@@ -23,11 +23,12 @@ from bot import keyboards
 from bot.notify import Notifier
 from bot.texts import focus as texts
 from bot.texts import local_time, quote
-from core import events_bus, notices
-from core.db import create_reader_sessionmaker, transaction
-from core.models import utcnow
-from core.queue import REVIEW_REMINDER, SESSION_DUE, SESSION_STARTED, enqueue
-from core.resources import Resources
+from core.db.engine import create_reader_sessionmaker, transaction
+from core.db.models import utcnow
+from core.infra import events_bus
+from core.infra.queue import REVIEW_REMINDER, SESSION_DUE, SESSION_STARTED, enqueue
+from core.infra.resources import Resources
+from core.sessions import notices
 from jobs.retry import PASSING
 from jobs.sending import send_slot
 

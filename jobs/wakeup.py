@@ -2,8 +2,8 @@
 
 arq starts jobs only when it polls, so a short poll delay buys latency with one Redis
 command per poll: at 10 ms, 100 commands a second on an idle worker, which pay-per-request
-Redis bills by. Every enqueue that is due now also publishes on `core.queue.WAKE_CHANNEL`
-(`core.queue.enqueue`); this worker polls at once when it hears one or when one of its
+Redis bills by. Every enqueue that is due now also publishes on `core.infra.queue.WAKE_CHANNEL`
+(`core.infra.queue.enqueue`); this worker polls at once when it hears one or when one of its
 jobs ends, and otherwise every `IDLE_POLL` seconds, for deferred jobs, crons and any
 wake-up missed while Redis was away.
 
@@ -24,7 +24,7 @@ from arq.connections import create_pool
 from arq.worker import Worker
 from redis.exceptions import RedisError
 
-from core.queue import WAKE_CHANNEL
+from core.infra.queue import WAKE_CHANNEL
 
 log = logging.getLogger(__name__)
 

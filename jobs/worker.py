@@ -11,7 +11,7 @@ from arq.connections import RedisSettings
 
 from bot.factory import create_bot
 from bot.notify import limit_sends
-from core.resources import Resources
+from core.infra.resources import Resources
 from core.settings import Settings
 from jobs import analysis, export, housekeeping, reconcile, reports, sessions
 from jobs.wakeup import WakingWorker

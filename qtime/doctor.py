@@ -15,8 +15,8 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.db import create_engine
-from core.migrate import alembic_config
+from core.db.engine import create_engine
+from core.db.migrate import alembic_config
 from core.settings import AIProvider, ConfigError, Settings
 from qtime.embedded_redis import redis_server_binary
 

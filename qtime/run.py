@@ -11,7 +11,7 @@ import signal
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from core.resources import Resources
+from core.infra.resources import Resources
 from core.settings import ConfigError, Settings, TelegramMode
 from qtime import services
 

@@ -54,7 +54,7 @@ async def redis_available(settings: Settings, *, owner: bool) -> AsyncIterator[N
 
 
 async def migrate(settings: Settings) -> None:
-    from core.migrate import upgrade  # alembic: ~10 MB that only migrating needs
+    from core.db.migrate import upgrade  # alembic: ~10 MB that only migrating needs
 
     if settings.is_sqlite:
         ensure_data_dir(settings)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.models import ActivityEvent
+from core.db.models import ActivityEvent
 
 # host, start and end in minutes after the session's start, and any other columns
 Span = tuple[str, float, float] | tuple[str, float, float, dict[str, Any]]

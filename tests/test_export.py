@@ -8,9 +8,9 @@ from datetime import datetime
 
 import pytest
 
-from core.db import SessionMaker, transaction
+from core.accounts.export import BATCH, write_document
+from core.db.engine import SessionMaker, transaction
 from core.errors import NotFound
-from core.export import BATCH, write_document
 from tests.analysis.test_loader import T0, add_session
 
 EVENTS = 2 * BATCH + 17  # more than one batch, and a last one part full

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import select
 
-from core.db import SessionMaker, transaction
-from core.models import User
+from core.db.engine import SessionMaker, transaction
+from core.db.models import User
 
 
 async def test_times_come_back_aware_in_utc(sessionmaker: SessionMaker) -> None:

@@ -19,7 +19,7 @@ from arq.worker import func
 from redis.asyncio import Redis
 
 import jobs.worker
-from core.queue import WAKE_CHANNEL, enqueue
+from core.infra.queue import WAKE_CHANNEL, enqueue
 from core.settings import Settings
 from jobs.worker import build_worker, redis_settings
 from qtime.run import run_worker

@@ -12,16 +12,16 @@ from datetime import timedelta
 
 from pydantic import SecretStr
 
-from core.db import (
+from core.db.engine import (
     SessionMaker,
     create_engine,
     create_reader_sessionmaker,
     create_sqlite_thread_engine,
 )
-from core.ratelimit import HoldLimiter, WindowLimiter
-from core.resources import Resources
+from core.db.writer import AutocommitWriter, ThreadWriter, Writer
+from core.infra.ratelimit import HoldLimiter, WindowLimiter
+from core.infra.resources import Resources
 from core.settings import Settings
-from core.writer import AutocommitWriter, ThreadWriter, Writer
 from tracker_api.client import Network
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from core.db import transaction
-from core.devices import authenticate, touch_device
-from core.models import utcnow
-from core.pairing import LAST_SEEN_EVERY
+from core.accounts.devices import authenticate, touch_device
+from core.accounts.pairing import LAST_SEEN_EVERY
+from core.db.engine import transaction
+from core.db.models import utcnow
 from tracker_api.client import client_address
 from tracker_api.context import ApiContext
 from tracker_api.errors import NOT_AUTHENTICATED

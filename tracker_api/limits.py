@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.webhook_contract import PATH as WEBHOOK_PATH
-from core.ingest import MAX_BODY_BYTES
+from core.ingest.batch import MAX_BODY_BYTES
 
 JSON_BODY_BYTES = 16 * 1024  # a device name, a code, a goal: a few hundred bytes at most
 WEBHOOK_BODY_BYTES = 512 * 1024  # a Telegram update is a few KB; its longest text is 4096 chars

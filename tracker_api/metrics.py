@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.updates.inbox import Inbox, bot_id_of
-from core.ingest import IngestResult
+from core.ingest.batch import IngestResult
 from core.settings import Settings
 
 REQUESTS = Counter("qtime_api_requests", "HTTP requests answered", ["method", "route", "status"])

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from core.sessions import GOAL_MAX_CHARS, MAX_MINUTES, MIN_MINUTES
-from core.users import timezone_names
+from core.accounts.users import timezone_names
+from core.sessions.lifecycle import GOAL_MAX_CHARS, MAX_MINUTES, MIN_MINUTES
 
 # No NUL or other C0 control characters: PostgreSQL refuses NUL in text.
 PlainText = Annotated[str, Field(pattern=r"^[^\x00-\x1f]*$")]

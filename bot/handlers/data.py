@@ -14,11 +14,11 @@ from bot import keyboards
 from bot.callbacks import ForgetConfirm
 from bot.identity import sender
 from bot.texts import data as texts
-from core import events_bus
-from core.erasure import erase_redis, traces
-from core.export import forget_user
-from core.queue import EXPORT_DATA, enqueue
-from core.users import get_by_telegram_id
+from core.accounts.erasure import erase_redis, traces
+from core.accounts.export import forget_user
+from core.accounts.users import get_by_telegram_id
+from core.infra import events_bus
+from core.infra.queue import EXPORT_DATA, enqueue
 
 router = Router(name="data")
 

@@ -13,9 +13,9 @@ from bot.callbacks import DeviceRevoke
 from bot.identity import presser, sender
 from bot.texts import data as texts
 from bot.texts import local_time, quote
-from core import events_bus
-from core.devices import list_devices, revoke_device
-from core.models import Device, User
+from core.accounts.devices import list_devices, revoke_device
+from core.db.models import Device, User
+from core.infra import events_bus
 
 router = Router(name="devices")
 

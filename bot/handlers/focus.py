@@ -18,11 +18,10 @@ from bot.states import FocusForm
 from bot.texts import focus as texts
 from bot.texts import local_time, minutes, quote
 from bot.texts import review as review_texts
-from core import events_bus
-from core.models import User
-from core.notices import REMINDER_AFTER, end_early
-from core.queue import REVIEW_REMINDER, SESSION_DUE, enqueue
-from core.sessions import (
+from core.db.models import User
+from core.infra import events_bus
+from core.infra.queue import REVIEW_REMINDER, SESSION_DUE, enqueue
+from core.sessions.lifecycle import (
     GOAL_MAX_CHARS,
     MAX_MINUTES,
     MIN_MINUTES,
@@ -30,6 +29,7 @@ from core.sessions import (
     cap_goal,
     start_session,
 )
+from core.sessions.notices import REMINDER_AFTER, end_early
 
 router = Router(name="focus")
 ONE_LINE = re.compile(r"(\d{1,4})\s*(?:m|min|mins|minutes)?\s+(\S.*)", re.DOTALL | re.IGNORECASE)

@@ -24,10 +24,16 @@ from bot.handlers.errors import explain
 from bot.identity import presser, sender
 from bot.texts import link as texts
 from bot.texts import quote
+from core.accounts.pairing import (
+    PAIRING_TTL,
+    bind_pairing,
+    create_pairing,
+    decline_pairing,
+    find_code,
+)
+from core.db.models import User
 from core.errors import Expired, NotFound
-from core.models import User
-from core.pairing import PAIRING_TTL, bind_pairing, create_pairing, decline_pairing, find_code
-from core.ratelimit import WindowLimiter
+from core.infra.ratelimit import WindowLimiter
 
 router = Router(name="link")
 GUESSES = 5

@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.identity import sender
 from bot.report_messages import report_messages
 from bot.texts import report as texts
-from core.models import utcnow
-from core.report_week import week_of
-from core.reports import build_report
+from core.db.models import utcnow
+from core.report.content import build_report
+from core.report.week import week_of
 
 router = Router(name="report")
 

@@ -13,8 +13,8 @@ from bot.callbacks import ReviewOpen
 from bot.review_form import go
 from bot.states import ReviewForm
 from bot.texts import review as texts
-from bot.units import Units
-from core.reviews import start_review
+from core.db.units import Units
+from core.sessions.reviews import start_review
 
 router = Router(name="review_open")
 

@@ -18,7 +18,7 @@ from bot.review_form import Form, NotCommand, OpenForm, advance, show
 from bot.states import ReviewForm
 from bot.texts import review as texts
 from core.errors import InvalidInput
-from core.reviews import GOAL_RESULTS, SOLUTIONS, TEXT_MAX_CHARS, clean_text
+from core.sessions.reviews import GOAL_RESULTS, SOLUTIONS, TEXT_MAX_CHARS, clean_text
 
 router = Router(name="review_steps")
 GRADE_VALUES = {str(grade) for grade in range(1, 6)}

@@ -20,9 +20,9 @@ from bot.review_form import ORDER, Form, OpenForm, answers, go, is_current, step
 from bot.states import ReviewForm
 from bot.texts import quote
 from bot.texts import review as texts
-from bot.units import Units
-from core.queue import ANALYZE_REVIEW, enqueue
-from core.reviews import submit_review
+from core.db.units import Units
+from core.infra.queue import ANALYZE_REVIEW, enqueue
+from core.sessions.reviews import submit_review
 
 router = Router(name="review_summary")
 STEPS = {step_name(state): state for state in ORDER[:-1]}

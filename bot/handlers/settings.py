@@ -16,10 +16,10 @@ from bot.identity import presser, sender
 from bot.states import SettingsForm
 from bot.texts import quote
 from bot.texts import settings as texts
-from core.categories import categorize
-from core.host_rules import seen_hosts, set_category, user_rules
-from core.models import Category, User
-from core.users import update_settings
+from core.accounts.users import update_settings
+from core.db.models import Category, User
+from core.hosts.categories import categorize
+from core.hosts.rules import seen_hosts, set_category, user_rules
 
 router = Router(name="settings")
 HOSTS_SHOWN = 12

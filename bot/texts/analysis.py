@@ -6,8 +6,8 @@ from bot.texts import minutes, quote
 from bot.texts.review import CATEGORY_MARKS
 from core.analysis.base import Verdict
 from core.analysis.local import NAME as LOCAL
-from core.metrics import SessionMetrics
-from core.models import Review
+from core.db.models import Review
+from core.metrics.compute import SessionMetrics
 
 TITLE = "🧠 <b>Session analysis</b>: {goal}"
 GRADES = "<pre>{blank:<12}You  {grader}\nQuality     {sq}/5  {q}/5\nDistraction {sd}/5  {d}/5</pre>"

@@ -9,9 +9,9 @@ import re
 from bot.texts import minutes, quote
 from bot.texts.analysis import AI_GRADER, LOCAL_GRADER
 from bot.texts.review import SOLUTIONS
-from core.report_stats import MIN_SAMPLE, WeekStats
-from core.report_week import Week
-from core.reports import Report
+from core.report.content import Report
+from core.report.stats import MIN_SAMPLE, WeekStats
+from core.report.week import Week
 
 CAPTION_LIMIT = 1024  # Telegram's, in UTF-16 units of the text as shown
 HOST_CHARS = 40

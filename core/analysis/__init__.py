@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from core.analysis.base import Analyser, AnalysisInput, Verdict
-from core.models import User
+from core.db.models import User
 from core.settings import AIProvider, AISettings
 
 __all__ = ["Analyser", "AnalysisInput", "Verdict", "uses_ai"]

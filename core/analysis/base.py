@@ -9,7 +9,7 @@ from typing import Protocol
 
 from core.analysis.safe_text import neutralise
 from core.errors import AnalyserFailed
-from core.metrics import SessionMetrics
+from core.metrics.compute import SessionMetrics
 
 SOLUTION_COUNT = 3
 SENTENCE_MAX_CHARS = 300

@@ -16,7 +16,7 @@ from bisect import bisect_right
 
 from core.analysis.base import SOLUTION_COUNT, AnalysisInput, Verdict
 from core.analysis.rules import Facts, advice
-from core.metrics import SessionMetrics
+from core.metrics.compute import SessionMetrics
 
 NAME = "local"
 DISTRACTION_STEPS = (0.10, 0.25, 0.45, 0.65)  # distracting share where each grade starts

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from core.analysis.base import AnalysisInput
-from core.models import Category
+from core.db.models import Category
 
 MANY_SWITCHES_PER_HOUR = 30
 IDLE_MINUTES = 10

@@ -1,11 +1,11 @@
 """The analyses table as the outbox of the review form.
 
-Submit (core.reviews) opens a pending analysis with its review; the job records
+Submit (core.sessions.reviews) opens a pending analysis with its review; the job records
 attempts, stores the verdict, and marks it delivered once the user can see it. Each
 step is one UPDATE, so a job killed anywhere resumes from what was committed.
 
 The job's steps are synchronous functions of a `Session`, each run as one unit of work
-(`bot.units`): on SQLite the read needs no thread hop and each write one, instead of a
+(`core.db.units`): on SQLite the read needs no thread hop and each write one, instead of a
 hop per statement; on PostgreSQL each runs without BEGIN and COMMIT, since a single
 statement is atomic by itself. Their statements are built once; a call only binds its
 values.
@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from core.analysis.base import AnalysisInput, Verdict
-from core.metrics import SessionMetrics
-from core.models import Analysis, AnalysisStatus, FocusSession, Review, User, utcnow
+from core.db.models import Analysis, AnalysisStatus, FocusSession, Review, User, utcnow
+from core.metrics.compute import SessionMetrics
 
 ERROR_MAX_CHARS = 200
 _JOB = (

@@ -17,8 +17,8 @@ from arq.worker import Worker
 from redis.asyncio import Redis
 from sqlalchemy import select
 
-from core.db import transaction
-from core.models import (
+from core.db.engine import transaction
+from core.db.models import (
     Analysis,
     FocusSession,
     Review,
@@ -26,8 +26,8 @@ from core.models import (
     User,
     utcnow,
 )
-from core.queue import ANALYZE_REVIEW, enqueue
-from core.resources import Resources
+from core.infra.queue import ANALYZE_REVIEW, enqueue
+from core.infra.resources import Resources
 from core.settings import Settings
 from jobs.worker import build_worker
 from tests import factories as factory

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
-from core.db import transaction
-from core.models import Analysis, AnalysisStatus
+from core.db.engine import transaction
+from core.db.models import Analysis, AnalysisStatus
 from tests.analysis.conftest import Harness
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.metrics_loader import load_metrics
-from core.models import Category, FocusSession, HostRule, User
+from core.db.models import Category, FocusSession, HostRule, User
+from core.metrics.loader import load_metrics
 from tests import factories as factory
 from tests.analysis.test_metrics import T0, at
 

@@ -8,9 +8,9 @@ import pytest
 
 from core.analysis.base import AnalysisInput, checked
 from core.analysis.local import LocalAnalyser
-from core.categories import DEFAULT_HOST_RULES
-from core.intent import classifier
-from core.metrics import Span, compute_metrics
+from core.hosts.categories import DEFAULT_HOST_RULES
+from core.hosts.intent import classifier
+from core.metrics.compute import Span, compute_metrics
 from tests.analysis.test_metrics import END, T0, span
 
 

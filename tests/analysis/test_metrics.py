@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.categories import DEFAULT_HOST_RULES
-from core.intent import classifier
-from core.metrics import SessionMetrics, Span, compute_metrics
-from core.models import Category
+from core.db.models import Category
+from core.hosts.categories import DEFAULT_HOST_RULES
+from core.hosts.intent import classifier
+from core.metrics.compute import SessionMetrics, Span, compute_metrics
 
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 END = T0 + timedelta(hours=1)

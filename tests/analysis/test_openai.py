@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from core.models import User
+from core.db.models import User
 from tests.analysis.conftest import Harness, MakeHarness
 from tests.fakes.openai_stub import OpenAIStub, bad_json, ok, refusal, slow, status
 

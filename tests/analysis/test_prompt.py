@@ -10,8 +10,8 @@ import pytest
 from core.analysis.base import AnalysisInput
 from core.analysis.openai_analyser import OpenAIAnalyser, create_client
 from core.analysis.prompt import FENCE
-from core.metrics import HostMinutes, SessionMetrics
-from core.models import Category
+from core.db.models import Category
+from core.metrics.compute import HostMinutes, SessionMetrics
 from core.settings import AISettings
 from tests.fakes.openai_stub import OpenAIStub
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 from arq.connections import ArqRedis
 from sqlalchemy import update
 
-from core.db import transaction
-from core.models import Analysis, AnalysisStatus, utcnow
-from core.queue import ANALYZE_REVIEW, enqueue
+from core.db.engine import transaction
+from core.db.models import Analysis, AnalysisStatus, utcnow
+from core.infra.queue import ANALYZE_REVIEW, enqueue
 from jobs.reconcile import reconcile_analyses
 from tests.analysis.conftest import ANALYSING, Harness
 

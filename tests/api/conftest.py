@@ -12,11 +12,11 @@ import pytest
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
-from core.db import SessionMaker, transaction
-from core.models import Category, FocusSession, HostRule, SessionStatus, User, utcnow
-from core.pairing import create_pairing, redeem_code
+from core.accounts.pairing import create_pairing, redeem_code
+from core.accounts.users import upsert_telegram_user
+from core.db.engine import SessionMaker, transaction
+from core.db.models import Category, FocusSession, HostRule, SessionStatus, User, utcnow
 from core.settings import Settings
-from core.users import upsert_telegram_user
 from tests.fakes.telegram import FakeTelegram
 from tracker_api.app import create_app
 

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from core.db import SessionMaker
-from core.ingest import MAX_EVENTS, STORED_TITLE_CHARS
-from core.models import ActivityEvent, SessionStatus, utcnow
+from core.db.engine import SessionMaker
+from core.db.models import ActivityEvent, SessionStatus, utcnow
+from core.ingest.batch import MAX_EVENTS, STORED_TITLE_CHARS
 from core.settings import Settings
 from tests.api.conftest import METRICS_AUTH, Linked, add_session, client_for, exclude, running
 

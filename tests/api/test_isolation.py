@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from core.db import SessionMaker
-from core.models import ActivityEvent, FocusSession, SessionStatus, utcnow
+from core.db.engine import SessionMaker
+from core.db.models import ActivityEvent, FocusSession, SessionStatus, utcnow
 from tests.api.conftest import Linked, add_session, exclude
 from tests.api.test_ingest import event
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from core.db import SessionMaker, transaction
-from core.models import Device, Pairing, User
-from core.pairing import bind_code, create_pairing, purge_expired
+from core.accounts.pairing import bind_code, create_pairing, purge_expired
+from core.db.engine import SessionMaker, transaction
+from core.db.models import Device, Pairing, User
 from core.settings import Settings
 from tests.api.conftest import ago, client_for, make_user, running
 from tracker_api.context import REDEEM_FAILURES

@@ -9,9 +9,9 @@ import httpx
 from arq.connections import ArqRedis
 from sqlalchemy import select
 
-from core.db import SessionMaker, transaction
-from core.models import Device, FocusSession, SessionSource, SessionStatus
-from core.queue import SESSION_DUE, SESSION_STARTED
+from core.db.engine import SessionMaker, transaction
+from core.db.models import Device, FocusSession, SessionSource, SessionStatus
+from core.infra.queue import SESSION_DUE, SESSION_STARTED
 from core.settings import Settings
 from tests.api.conftest import Linked, client_for, exclude, running
 from tests.conftest import REDIS_URL

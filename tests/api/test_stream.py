@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 
-from core import events_bus
-from core.db import SessionMaker, transaction
-from core.devices import revoke_device
-from core.sessions import start_session
+from core.accounts.devices import revoke_device
+from core.db.engine import SessionMaker, transaction
+from core.infra import events_bus
+from core.sessions.lifecycle import start_session
 from core.settings import Settings
 from tests.api.conftest import Linked
 from tests.api.live import live_api

@@ -15,10 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core import writer as writer_module
-from core.db import SessionMaker, create_sqlite_thread_engine, transaction
-from core.models import utcnow
-from core.writer import ThreadWriter
+from core.db import writer as writer_module
+from core.db.engine import SessionMaker, create_sqlite_thread_engine, transaction
+from core.db.models import utcnow
+from core.db.writer import ThreadWriter
 from tests.api.conftest import Linked, add_session
 from tests.api.test_ingest import event
 from tests.conftest import BACKENDS

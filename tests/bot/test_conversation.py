@@ -6,8 +6,8 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import select
 
-from core.db import SessionMaker
-from core.models import Analysis, AnalysisStatus, FocusSession, Review, SessionStatus
+from core.db.engine import SessionMaker
+from core.db.models import Analysis, AnalysisStatus, FocusSession, Review, SessionStatus
 from core.settings import Settings
 from tests.bot.conftest import (
     WEBHOOK_SECRET,

@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 
 from bot import texts
 from bot.handlers import devices as devices_handlers
-from core import events_bus
-from core.db import SessionMaker, transaction
-from core.models import ActivityEvent, Analysis, Device, FocusSession, Review, User
-from core.pairing import create_pairing
+from core.accounts.pairing import create_pairing
+from core.db.engine import SessionMaker, transaction
+from core.db.models import ActivityEvent, Analysis, Device, FocusSession, Review, User
+from core.infra import events_bus
 from jobs import export as export_job
 from tests.bot.conftest import (
     Chat,

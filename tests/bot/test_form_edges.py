@@ -8,8 +8,8 @@ import asyncio
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
-from core.db import SessionMaker, transaction
-from core.models import Analysis, Review
+from core.db.engine import SessionMaker, transaction
+from core.db.models import Analysis, Review
 from core.settings import Settings
 from tests import factories as factory
 from tests.bot.conftest import (

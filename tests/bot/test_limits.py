@@ -5,8 +5,8 @@ from __future__ import annotations
 from redis.asyncio import Redis
 from sqlalchemy import select
 
-from core.db import SessionMaker
-from core.models import Category, HostRule
+from core.db.engine import SessionMaker
+from core.db.models import Category, HostRule
 from tests.bot.conftest import (
     Chat,
     PollingBot,

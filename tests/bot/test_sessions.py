@@ -11,11 +11,11 @@ from redis.asyncio import Redis
 from sqlalchemy import update
 
 from bot.factory import create_bot
-from core.db import SessionMaker, transaction
-from core.models import FocusSession, SessionSource, SessionStatus, utcnow
-from core.queue import SESSION_STARTED, enqueue
-from core.resources import Resources
-from core.sessions import end_session, start_session
+from core.db.engine import SessionMaker, transaction
+from core.db.models import FocusSession, SessionSource, SessionStatus, utcnow
+from core.infra.queue import SESSION_STARTED, enqueue
+from core.infra.resources import Resources
+from core.sessions.lifecycle import end_session, start_session
 from core.settings import Settings
 from jobs.sessions import reconcile_sessions, session_due
 from tests.bot.conftest import Chat, PollingBot, last_session, run_jobs, travel_to_end, user_of

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 from redis.asyncio import Redis
 
-from core.db import SessionMaker
+from core.db.engine import SessionMaker
 from core.settings import Settings
 from tests.bot.conftest import (
     Chat,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from core.db import create_engine
+from core.db.engine import create_engine
 from core.settings import load_settings
 from tests.conftest import POSTGRES_URL, SKIP_POSTGRES
 

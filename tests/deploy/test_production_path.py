@@ -15,8 +15,8 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
-from core.db import create_engine
-from core.migrate import alembic_config
+from core.db.engine import create_engine
+from core.db.migrate import alembic_config
 from core.settings import load_settings
 from tests.deploy import files
 from tests.deploy.conftest import WEBHOOK_SECRET

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from core.db import SessionMaker, create_engine, create_sessionmaker
+from core.db.engine import SessionMaker, create_engine, create_sessionmaker
 from core.settings import Settings
 from tests.api.live import LiveApi
 from tests.e2e.browser import Browser, launched, serving_sites

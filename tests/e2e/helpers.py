@@ -11,11 +11,11 @@ from itertools import pairwise
 from playwright.async_api import Page
 from sqlalchemy import select
 
-from core.db import SessionMaker, transaction
-from core.models import ActivityEvent, FocusSession
-from core.pairing import bind_code
-from core.sessions import end_session, start_session
-from core.users import upsert_telegram_user
+from core.accounts.pairing import bind_code
+from core.accounts.users import upsert_telegram_user
+from core.db.engine import SessionMaker, transaction
+from core.db.models import ActivityEvent, FocusSession
+from core.sessions.lifecycle import end_session, start_session
 from tests.e2e.browser import Browser
 
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from core.db import SessionMaker, transaction
-from core.sessions import end_session
+from core.db.engine import SessionMaker, transaction
+from core.sessions.lifecycle import end_session
 from tests.api.live import LiveApi
 from tests.e2e.browser import Browser
 from tests.e2e.helpers import (

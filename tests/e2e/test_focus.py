@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from core.db import SessionMaker
-from core.models import FocusSession
+from core.db.engine import SessionMaker
+from core.db.models import FocusSession
 from tests.e2e.browser import Browser
 from tests.e2e.helpers import Lived, Tabs, end_and_compare, session_on_a
 

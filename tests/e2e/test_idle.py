@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from core.db import SessionMaker
+from core.db.engine import SessionMaker
 from tests.e2e.browser import Browser
 from tests.e2e.helpers import Tabs, end_and_compare, session_on_a
 

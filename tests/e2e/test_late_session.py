@@ -7,8 +7,8 @@ import asyncio
 
 import pytest
 
-from core.db import SessionMaker, transaction
-from core.sessions import start_session
+from core.db.engine import SessionMaker, transaction
+from core.sessions.lifecycle import start_session
 from tests.e2e.browser import Browser
 from tests.e2e.helpers import Lived, Tabs, end_and_compare
 

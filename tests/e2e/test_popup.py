@@ -10,8 +10,8 @@ import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
-from core.db import SessionMaker
-from core.models import Device
+from core.db.engine import SessionMaker
+from core.db.models import Device
 from tests.api.live import LiveApi
 from tests.e2e.browser import Browser
 from tests.e2e.helpers import Tabs, pair_through_the_bot, start_focus

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 
-from core.db import SessionMaker
+from core.db.engine import SessionMaker
 from tests.api.live import LiveApi, free_port
 from tests.e2e.browser import Browser
 from tests.e2e.helpers import Tabs, start_focus

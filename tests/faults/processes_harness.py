@@ -16,10 +16,10 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from core.db import transaction
-from core.models import FocusSession, User
-from core.queue import SESSION_DUE, enqueue
-from core.resources import Resources
+from core.db.engine import transaction
+from core.db.models import FocusSession, User
+from core.infra.queue import SESSION_DUE, enqueue
+from core.infra.resources import Resources
 from core.settings import Settings
 from jobs.sessions import due_job_id
 from tests.analysis.conftest import Harness

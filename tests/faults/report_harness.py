@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
-from core.models import ReportStatus, User, WeeklyReport
-from core.resources import Resources
+from core.db.models import ReportStatus, User, WeeklyReport
+from core.infra.resources import Resources
 from tests.fakes.telegram import FakeTelegram
 from tests.report.conftest import LONG_AGO
 

@@ -14,8 +14,8 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from core.models import utcnow
-from core.resources import Resources
+from core.db.models import utcnow
+from core.infra.resources import Resources
 from core.settings import Settings
 from tests.fakes.telegram import FakeTelegram
 from tests.faults.processes_harness import own_redis, worker_qtime

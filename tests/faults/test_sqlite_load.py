@@ -23,10 +23,15 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from bench.ingest_load import bodies, seed
-from core.db import create_engine, create_sessionmaker, create_sqlite_thread_engine, transaction
-from core.models import ActivityEvent, Analysis, User
-from core.pairing import create_pairing, redeem_code
-from core.writer import ThreadWriter
+from core.accounts.pairing import create_pairing, redeem_code
+from core.db.engine import (
+    create_engine,
+    create_sessionmaker,
+    create_sqlite_thread_engine,
+    transaction,
+)
+from core.db.models import ActivityEvent, Analysis, User
+from core.db.writer import ThreadWriter
 from tests.bot.conftest import last_session, travel_to_end
 from tests.deploy.processes import Qtime, Running, free_port, wait_for_http
 from tests.fakes.telegram import FakeTelegram

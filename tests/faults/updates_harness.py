@@ -21,8 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core.db import create_engine
-from core.models import FocusSession, User
+from core.db.engine import create_engine
+from core.db.models import FocusSession, User
 from tests.deploy.processes import Qtime, Running, free_port
 from tests.fakes.telegram import FakeTelegram, RateLimits
 from tests.fakes.telegram_models import FakeUser

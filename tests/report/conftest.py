@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.models import (
+from core.db.models import (
     Analysis,
     AnalysisStatus,
     FocusSession,
@@ -23,7 +23,7 @@ from core.models import (
     User,
     WeeklyReport,
 )
-from core.resources import Resources
+from core.infra.resources import Resources
 from core.settings import Settings
 from jobs.reports import weekly_report_tick
 from jobs.worker import build_worker

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.texts import report as texts
-from core.report_week import parse_week
-from core.reports import build_report
+from core.report.content import build_report
+from core.report.week import parse_week
 from tests.report.conftest import Plan, add_session, at, make_user
 
 BERLIN = "Europe/Berlin"

@@ -7,11 +7,11 @@ import io
 from PIL import Image
 
 from bot.texts import report as texts
-from core.chart import SIZE_PX, week_chart
-from core.report_stats import BestTime, Day, SolutionEffect, WeekStats
-from core.report_week import parse_week
-from core.reports import Report
-from core.reviews import SOLUTIONS
+from core.report.chart import SIZE_PX, week_chart
+from core.report.content import Report
+from core.report.stats import BestTime, Day, SolutionEffect, WeekStats
+from core.report.week import parse_week
+from core.sessions.reviews import SOLUTIONS
 
 WEEK = parse_week("2026-W10", "UTC")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.models import utcnow
-from core.report_week import week_of
-from core.resources import Resources
-from core.users import get_by_telegram_id
+from core.accounts.users import get_by_telegram_id
+from core.db.models import utcnow
+from core.infra.resources import Resources
+from core.report.week import week_of
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_models import FakeMessage, FakeUser
 from tests.report.conftest import Plan, add_session

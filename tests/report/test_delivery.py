@@ -6,11 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from core.models import ReportStatus, User, WeeklyReport
-from core.queue import SEND_WEEKLY_REPORT, enqueue
-from core.resources import Resources
+from core.accounts.users import upsert_telegram_user
+from core.db.models import ReportStatus, User, WeeklyReport
+from core.infra.queue import SEND_WEEKLY_REPORT, enqueue
+from core.infra.resources import Resources
 from core.settings import Settings
-from core.users import upsert_telegram_user
 from jobs.reports import job_id
 from tests.fakes.telegram import FakeTelegram
 from tests.report.conftest import make_user, reports_of, run_workers, tick

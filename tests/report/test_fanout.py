@@ -14,8 +14,8 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import insert, select
 
-from core.models import ReportStatus, User
-from core.resources import Resources
+from core.db.models import ReportStatus, User
+from core.infra.resources import Resources
 from core.settings import Settings
 from tests.fakes.telegram import FakeTelegram
 from tests.report.conftest import LONG_AGO, Plan, add_session, reports_of, run_workers, tick

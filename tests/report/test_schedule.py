@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from core.resources import Resources
+from core.infra.resources import Resources
 from core.settings import Settings
 from tests.fakes.telegram import FakeTelegram
 from tests.report.conftest import Plan, add_session, at, make_user, reports_of, run_workers, tick

@@ -12,7 +12,7 @@ from typing import Any
 import psutil
 import pytest
 
-from core.db import create_engine, create_sessionmaker
+from core.db.engine import create_engine, create_sessionmaker
 from tests.api.conftest import Linked, link
 from tests.deploy.processes import Qtime, Running, free_port, wait_for_http
 

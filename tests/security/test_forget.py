@@ -11,9 +11,9 @@ import pytest
 from redis.asyncio import Redis
 from sqlalchemy import func, select
 
-from core.db import SessionMaker
-from core.export import USER_TABLES
-from core.models import User
+from core.accounts.export import USER_TABLES
+from core.db.engine import SessionMaker
+from core.db.models import User
 from core.settings import Settings
 from tests.bot.conftest import Chat, PollingBot, last_session, times_up, user_of
 from tests.fakes.telegram import FakeTelegram

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from core import events_bus
-from core.db import transaction
-from core.devices import revoke_device
+from core.accounts.devices import revoke_device
+from core.db.engine import transaction
+from core.infra import events_bus
 from tracker_api.deps import CallerDep, ContextDep
 from tracker_api.errors import responses
 

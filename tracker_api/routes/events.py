@@ -1,4 +1,4 @@
-"""Batch ingest of activity events (the logic is core.ingest).
+"""Batch ingest of activity events (the logic is core.ingest.batch).
 
 The body is read as bytes and validated in one pass instead of through FastAPI's
 body parameter, which would parse the JSON twice; its schema is still published.
@@ -13,10 +13,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from core.ingest import MAX_BODY_BYTES, EventBatch, parse_batch, screen
-from core.ingest_store import store_batch
-from core.models import utcnow
-from core.pairing import digest
+from core.accounts.pairing import digest
+from core.db.models import utcnow
+from core.ingest.batch import MAX_BODY_BYTES, EventBatch, parse_batch, screen
+from core.ingest.store import store_batch
 from tracker_api.context import ApiContext
 from tracker_api.deps import (
     BearerDep,

@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.resources import Resources
+from core.infra.resources import Resources
 from tracker_api.deps import BearerDep, ContextDep
 
 METRICS_OFF = "metrics are off; set QTIME_API__METRICS_TOKEN to read them with that Bearer token"

@@ -1,4 +1,4 @@
-"""Pairing a browser with a Telegram user, both ways (see core.pairing)."""
+"""Pairing a browser with a Telegram user, both ways (see core.accounts.pairing)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import uuid
 
 from fastapi import APIRouter, HTTPException
 
-from core.db import transaction
-from core.models import PairingStatus
-from core.pairing import collect_token, create_pairing, redeem_code
+from core.accounts.pairing import collect_token, create_pairing, redeem_code
+from core.db.engine import transaction
+from core.db.models import PairingStatus
 from tracker_api.deps import ClientAddressDep, ContextDep, too_many
 from tracker_api.errors import TOO_MANY_ATTEMPTS, TOO_MANY_PAIRINGS, UNKNOWN_PAIRING, responses
 from tracker_api.schemas import DeviceIn, PairingOut, PairingStatusOut, RedeemIn, TokenOut

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from core import events_bus
-from core.db import transaction
-from core.models import SessionSource
-from core.queue import SESSION_DUE, SESSION_STARTED, enqueue
-from core.session_view import SessionView, session_view
-from core.sessions import end_session, start_session
+from core.db.engine import transaction
+from core.db.models import SessionSource
+from core.infra import events_bus
+from core.infra.queue import SESSION_DUE, SESSION_STARTED, enqueue
+from core.sessions.lifecycle import end_session, start_session
+from core.sessions.view import SessionView, session_view
 from tracker_api.deps import CallerDep, ContextDep
 from tracker_api.errors import responses
 from tracker_api.schemas import SessionIn

@@ -1,6 +1,6 @@
 """Server-sent events for an open popup or options page: session changes and ready analyses.
 
-Fed by the user's Redis channel (core.events_bus), so a change made by the bot, the
+Fed by the user's Redis channel (core.infra.events_bus), so a change made by the bot, the
 worker or another API instance reaches every stream. The first event is the current
 session; FastAPI adds a keep-alive comment every 15 s. If Redis drops, the stream
 re-subscribes and re-sends the session, since changes may have been missed meanwhile.
@@ -24,10 +24,10 @@ from pydantic import ValidationError
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from core import events_bus
-from core.devices import device_live
-from core.ratelimit import HoldLimiter
-from core.session_view import session_view
+from core.accounts.devices import device_live
+from core.infra import events_bus
+from core.infra.ratelimit import HoldLimiter
+from core.sessions.view import session_view
 from tracker_api.context import STREAM_LEASE, ApiContext
 from tracker_api.deps import CallerDep, ContextDep
 from tracker_api.errors import TOO_MANY_STREAMS, responses

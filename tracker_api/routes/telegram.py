@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from redis.exceptions import RedisError
 
 from bot.webhook_contract import MAX_BODY_BYTES, MAX_NESTING, PATH, SECRET_HEADER
-from core.resources import Resources
+from core.infra.resources import Resources
 from core.settings import Settings, TelegramMode
 from tracker_api.metrics import watch_inbox
 

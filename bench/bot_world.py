@@ -18,8 +18,9 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message
 
 from core.accounts.users import upsert_telegram_user
+from core.db.base import utcnow
 from core.db.engine import create_engine, create_sessionmaker, transaction
-from core.db.models import ActivityEvent, utcnow
+from core.db.models import ActivityEvent
 from core.sessions.lifecycle import end_session, start_session
 
 FORM_MESSAGE = 7  # the "time's up" message that becomes the form

@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from core.db.base import utcnow
 from core.db.migrate import upgrade
-from core.db.models import utcnow
 from core.infra.resources import Resources
 from core.settings import load_settings
 from jobs.reports import weekly_report_tick

@@ -13,8 +13,9 @@ import aiohttp
 from bench.stats import percentile
 from core.accounts.pairing import create_pairing, redeem_code
 from core.accounts.users import upsert_telegram_user
+from core.db.base import utcnow
 from core.db.engine import create_engine, create_sessionmaker, transaction
-from core.db.models import FocusSession, utcnow
+from core.db.models import FocusSession
 
 BATCH = 100
 HOSTS = ["github.com", "docs.python.org", "stackoverflow.com", "youtube.com", "mail.google.com"]

@@ -22,8 +22,9 @@ from arq.worker import func
 from bot.notify import Notifier
 from bot.texts import data as texts
 from core.accounts.export import write_document
+from core.db.base import utcnow
 from core.db.engine import create_reader_sessionmaker
-from core.db.models import User, utcnow
+from core.db.models import User
 from core.errors import NotFound
 from core.infra.queue import EXPORT_DATA
 from core.infra.resources import Resources

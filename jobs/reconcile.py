@@ -15,8 +15,8 @@ from arq.constants import result_key_prefix
 from redis.exceptions import RedisError
 
 from core.analysis import store
+from core.db.base import utcnow
 from core.db.engine import create_reader_sessionmaker
-from core.db.models import utcnow
 from core.infra.queue import ANALYZE_REVIEW, enqueue
 from core.infra.resources import Resources
 from jobs.analysis import job_id

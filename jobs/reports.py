@@ -32,8 +32,8 @@ from sqlalchemy.exc import OperationalError
 from bot.notify import Notifier
 from bot.report_messages import ReportMessage, report_messages
 from bot.send_limit import PER_SECOND
+from core.db.base import utcnow
 from core.db.engine import SessionMaker, create_reader_sessionmaker, transaction
-from core.db.models import utcnow
 from core.infra.queue import SEND_WEEKLY_REPORT, enqueue
 from core.infra.resources import Resources
 from core.report import delivery as report_delivery

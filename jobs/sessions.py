@@ -23,8 +23,8 @@ from bot import keyboards
 from bot.notify import Notifier
 from bot.texts import focus as texts
 from bot.texts import local_time, quote
+from core.db.base import utcnow
 from core.db.engine import create_reader_sessionmaker, transaction
-from core.db.models import utcnow
 from core.infra import events_bus
 from core.infra.queue import REVIEW_REMINDER, SESSION_DUE, SESSION_STARTED, enqueue
 from core.infra.resources import Resources

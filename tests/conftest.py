@@ -23,9 +23,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
+from core.db.base import Base
 from core.db.engine import SessionMaker, create_engine, create_sessionmaker
 from core.db.migrate import upgrade
-from core.db.models import Base
 from core.settings import Settings, load_settings
 from tests.fakes.telegram import DEFAULT_TOKEN as TEST_TOKEN
 from tests.redis_claim import EMPTY_KEEPING_LEASE, LEASE_KEY, LEASE_SECONDS, claim_database

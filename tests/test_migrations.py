@@ -6,9 +6,9 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from core.db.base import Base
 from core.db.engine import create_engine
 from core.db.migrate import alembic_config, downgrade, upgrade
-from core.db.models import Base
 
 REVISIONS = [
     r.revision

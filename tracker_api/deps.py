@@ -10,8 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from core.accounts.devices import authenticate, touch_device
 from core.accounts.pairing import LAST_SEEN_EVERY
+from core.db.base import utcnow
 from core.db.engine import transaction
-from core.db.models import utcnow
 from tracker_api.client import client_address
 from tracker_api.context import ApiContext
 from tracker_api.errors import NOT_AUTHENTICATED

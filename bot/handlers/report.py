@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.identity import sender
 from bot.report_messages import report_messages
 from bot.texts import report as texts
-from core.db.models import utcnow
+from core.db.base import utcnow
 from core.report.content import build_report
 from core.report.week import week_of
 

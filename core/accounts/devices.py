@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.pairing import digest, live_token
-from core.db.models import Device, utcnow
+from core.db.base import utcnow
+from core.db.models import Device
 from core.errors import NotFound
 
 

@@ -18,10 +18,10 @@ from typing import IO, Any
 from sqlalchemy import Column, Row, Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db.base import Base, utcnow
 from core.db.models import (
     ActivityEvent,
     Analysis,
-    Base,
     Device,
     FocusSession,
     HostRule,
@@ -29,7 +29,6 @@ from core.db.models import (
     Review,
     User,
     WeeklyReport,
-    utcnow,
 )
 from core.errors import NotFound
 

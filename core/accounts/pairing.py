@@ -28,7 +28,8 @@ from sqlalchemy import BindParameter, ColumnElement, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.accounts.users import validate_timezone
-from core.db.models import Device, Pairing, PairingStatus, User, utcnow
+from core.db.base import utcnow
+from core.db.models import Device, Pairing, PairingStatus, User
 from core.errors import Expired, NotFound
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"  # no 0/O, 1/I/L: easy to type

@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from core.analysis.base import AnalysisInput, Verdict
-from core.db.models import Analysis, AnalysisStatus, FocusSession, Review, User, utcnow
+from core.db.base import utcnow
+from core.db.models import Analysis, AnalysisStatus, FocusSession, Review, User
 from core.metrics.compute import SessionMetrics
 
 ERROR_MAX_CHARS = 200

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db.models import ActivityEvent, Category, HostRule, utcnow
+from core.db.base import utcnow
+from core.db.models import ActivityEvent, Category, HostRule
 from core.errors import InvalidInput
 
 SETTABLE = (Category.on_task, Category.neutral, Category.distracting)

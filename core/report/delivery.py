@@ -22,7 +22,8 @@ from sqlalchemy import exists, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db.models import ReportStatus, User, WeeklyReport, utcnow
+from core.db.base import utcnow
+from core.db.models import ReportStatus, User, WeeklyReport
 from core.report.week import Week, due_week, parse_week, report_moment
 
 UNFINISHED = (ReportStatus.pending, ReportStatus.sending)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db.models import FocusSession, SessionSource, SessionStatus, utcnow
+from core.db.base import utcnow
+from core.db.models import FocusSession, SessionSource, SessionStatus
 from core.errors import InvalidInput, NoActiveSession, SessionAlreadyActive
 
 MIN_MINUTES = 1

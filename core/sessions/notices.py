@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db.models import FocusSession, SessionStatus, User, utcnow
+from core.db.base import utcnow
+from core.db.models import FocusSession, SessionStatus, User
 from core.sessions.lifecycle import end_session, mark_due
 
 DUE_EARLY = timedelta(seconds=5)  # a worker's clock may run a little ahead of ours

@@ -15,15 +15,8 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from core.db.models import (
-    Analysis,
-    AnalysisStatus,
-    FocusSession,
-    Review,
-    SessionStatus,
-    User,
-    utcnow,
-)
+from core.db.base import utcnow
+from core.db.models import Analysis, AnalysisStatus, FocusSession, Review, SessionStatus, User
 from core.errors import InvalidInput, ReviewClosed
 from core.metrics.compute import HostMinutes
 from core.metrics.loader import measure_sessions

@@ -8,7 +8,8 @@ from pydantic import BaseModel
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.db.models import Category, FocusSession, HostRule, SessionStatus, User, utcnow
+from core.db.base import utcnow
+from core.db.models import Category, FocusSession, HostRule, SessionStatus, User
 from core.errors import NotFound
 from core.sessions.lifecycle import current_session
 

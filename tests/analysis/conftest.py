@@ -17,15 +17,9 @@ from arq.worker import Worker
 from redis.asyncio import Redis
 from sqlalchemy import select
 
+from core.db.base import utcnow
 from core.db.engine import transaction
-from core.db.models import (
-    Analysis,
-    FocusSession,
-    Review,
-    SessionStatus,
-    User,
-    utcnow,
-)
+from core.db.models import Analysis, FocusSession, Review, SessionStatus, User
 from core.infra.queue import ANALYZE_REVIEW, enqueue
 from core.infra.resources import Resources
 from core.settings import Settings

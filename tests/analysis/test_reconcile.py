@@ -7,8 +7,9 @@ from datetime import timedelta
 from arq.connections import ArqRedis
 from sqlalchemy import update
 
+from core.db.base import utcnow
 from core.db.engine import transaction
-from core.db.models import Analysis, AnalysisStatus, utcnow
+from core.db.models import Analysis, AnalysisStatus
 from core.infra.queue import ANALYZE_REVIEW, enqueue
 from jobs.reconcile import reconcile_analyses
 from tests.analysis.conftest import ANALYSING, Harness

@@ -14,8 +14,9 @@ from redis.asyncio import Redis
 
 from core.accounts.pairing import create_pairing, redeem_code
 from core.accounts.users import upsert_telegram_user
+from core.db.base import utcnow
 from core.db.engine import SessionMaker, transaction
-from core.db.models import Category, FocusSession, HostRule, SessionStatus, User, utcnow
+from core.db.models import Category, FocusSession, HostRule, SessionStatus, User
 from core.settings import Settings
 from tests.fakes.telegram import FakeTelegram
 from tracker_api.app import create_app

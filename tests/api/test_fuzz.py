@@ -25,8 +25,8 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
 from schemathesis.generation.case import Case as GenericCase
 
+from core.db.base import utcnow
 from core.db.engine import SessionMaker
-from core.db.models import utcnow
 from tests.api.conftest import Linked, add_session
 
 Case = GenericCase[Any]

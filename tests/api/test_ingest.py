@@ -11,8 +11,9 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from core.db.base import utcnow
 from core.db.engine import SessionMaker
-from core.db.models import ActivityEvent, SessionStatus, utcnow
+from core.db.models import ActivityEvent, SessionStatus
 from core.ingest.batch import MAX_EVENTS, STORED_TITLE_CHARS
 from core.settings import Settings
 from tests.api.conftest import METRICS_AUTH, Linked, add_session, client_for, exclude, running

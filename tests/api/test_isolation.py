@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from core.db.base import utcnow
 from core.db.engine import SessionMaker
-from core.db.models import ActivityEvent, FocusSession, SessionStatus, utcnow
+from core.db.models import ActivityEvent, FocusSession, SessionStatus
 from tests.api.conftest import Linked, add_session, exclude
 from tests.api.test_ingest import event
 

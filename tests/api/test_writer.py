@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import writer as writer_module
+from core.db.base import utcnow
 from core.db.engine import SessionMaker, create_sqlite_thread_engine, transaction
-from core.db.models import utcnow
 from core.db.writer import ThreadWriter
 from tests.api.conftest import Linked, add_session
 from tests.api.test_ingest import event

@@ -16,8 +16,9 @@ from arq.worker import Worker
 from redis.asyncio import Redis
 from sqlalchemy import select, update
 
+from core.db.base import utcnow
 from core.db.engine import SessionMaker, create_engine, create_sessionmaker, transaction
-from core.db.models import FocusSession, User, utcnow
+from core.db.models import FocusSession, User
 from core.settings import Settings
 from jobs.worker import build_worker
 from qtime.run import run_bot

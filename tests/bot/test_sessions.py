@@ -11,8 +11,9 @@ from redis.asyncio import Redis
 from sqlalchemy import update
 
 from bot.factory import create_bot
+from core.db.base import utcnow
 from core.db.engine import SessionMaker, transaction
-from core.db.models import FocusSession, SessionSource, SessionStatus, utcnow
+from core.db.models import FocusSession, SessionSource, SessionStatus
 from core.infra.queue import SESSION_STARTED, enqueue
 from core.infra.resources import Resources
 from core.sessions.lifecycle import end_session, start_session

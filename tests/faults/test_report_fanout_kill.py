@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable
 from pathlib import Path
 
-from core.db.models import utcnow
+from core.db.base import utcnow
 from core.infra.resources import Resources
 from core.settings import Settings
 from tests.fakes.telegram import FakeTelegram

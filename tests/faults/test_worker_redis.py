@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.texts import local_time
-from core.db.models import utcnow
+from core.db.base import utcnow
 from core.settings import Settings
 from tests.analysis.conftest import ANALYSING, Submission
 from tests.deploy.processes import Qtime, free_port, wait_for_http

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.accounts.users import get_by_telegram_id
-from core.db.models import utcnow
+from core.db.base import utcnow
 from core.infra.resources import Resources
 from core.report.week import week_of
 from tests.fakes.telegram import FakeTelegram

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from core.db.models import utcnow
+from core.db.base import utcnow
 from tests.bot.conftest import Chat, PollingBot
 from tests.fakes.telegram import FakeTelegram
 from tests.security.conftest import METRICS_TOKEN, linked_device

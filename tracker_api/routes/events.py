@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from core.accounts.pairing import digest
-from core.db.models import utcnow
+from core.db.base import utcnow
 from core.ingest.batch import MAX_BODY_BYTES, EventBatch, parse_batch, screen
 from core.ingest.store import store_batch
 from tracker_api.context import ApiContext

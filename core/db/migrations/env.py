@@ -7,8 +7,8 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from core.db.base import Base
 from core.db.engine import create_engine
-from core.db.models import Base
 
 config = context.config
 

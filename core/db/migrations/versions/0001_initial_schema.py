@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-import core.db.models
+import core.db.base
 from core.hosts.categories import DEFAULT_HOST_RULES
 
 revision = "0001"
@@ -34,8 +34,8 @@ def upgrade() -> None:
         sa.Column("track_titles", sa.Boolean(), nullable=False),
         sa.Column("ai_enabled", sa.Boolean(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("telegram_id", name=op.f("uq_users_telegram_id")),
     )
@@ -45,9 +45,9 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=64), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", core.db.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", core.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", core.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", core.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_devices_user_id_users"), ondelete="CASCADE"
         ),
@@ -62,14 +62,14 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("goal", sa.String(length=500), nullable=False),
-        sa.Column("started_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("planned_end", core.db.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", core.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("started_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("planned_end", core.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", core.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("source", sa.String(length=16), nullable=False),
-        sa.Column("due_notified_at", core.db.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("reminded_at", core.db.models.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_notified_at", core.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("reminded_at", core.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],
@@ -112,8 +112,8 @@ def upgrade() -> None:
         sa.Column("iso_week", sa.String(length=8), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("message_ids", sa.JSON(), nullable=False),
-        sa.Column("created_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", core.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", core.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],
@@ -131,8 +131,8 @@ def upgrade() -> None:
         sa.Column("session_id", sa.Integer(), nullable=False),
         sa.Column("host", sa.String(length=253), nullable=False),
         sa.Column("title", sa.String(length=300), nullable=True),
-        sa.Column("started_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("started_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("audible", sa.Boolean(), nullable=False),
         sa.Column("idle", sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -173,8 +173,8 @@ def upgrade() -> None:
         sa.Column("device_name", sa.String(length=64), nullable=False),
         sa.Column("timezone", sa.String(length=64), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("created_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["device_id"],
             ["devices.id"],
@@ -199,7 +199,7 @@ def upgrade() -> None:
         sa.Column("solutions", sa.JSON(), nullable=False),
         sa.Column("solutions_other", sa.Text(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
-        sa.Column("submitted_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["session_id"],
             ["focus_sessions.id"],
@@ -231,9 +231,9 @@ def upgrade() -> None:
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("chat_id", sa.BigInteger(), nullable=True),
         sa.Column("message_id", sa.BigInteger(), nullable=True),
-        sa.Column("created_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", core.db.models.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("delivered_at", core.db.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", core.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["review_id"],
             ["reviews.id"],

@@ -13,7 +13,7 @@ import contextlib
 import json
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
@@ -22,6 +22,7 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from pydantic import BaseModel
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
@@ -78,16 +79,24 @@ class ReplyJournal(BaseRequestMiddleware):
         if index < len(handling.sent) and handling.sent[index][0] == name:
             handling.calls += 1
             answer = {"ok": True, "result": handling.sent[index][1]}
-            return Response[method.__returning__].model_validate(  # type: ignore[name-defined]
+            replayed = Response[method.__returning__].model_validate(  # type: ignore[name-defined]
                 answer, context={"bot": bot}
             )
-        response = await make_request(bot, method)
+            return cast(Response[TelegramType], replayed.result)
+        result = await make_request(bot, method)  # the call's result, despite aiogram's type
         handling.calls += 1  # counted once it succeeded: a retried 429 is one call
-        dumped = response.model_dump_json(include={"result"}, by_alias=True, exclude_none=True)
-        result = json.loads(dumped).get("result")
         with contextlib.suppress(RedisError, OSError):  # the journal is a help, not a must
             async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.rpush(handling.key, json.dumps([name, result]))
+                pipe.rpush(handling.key, json.dumps([name, _plain(result)]))
                 pipe.expire(handling.key, KEPT_SECONDS)
                 await pipe.execute()
-        return response
+        return result
+
+
+def _plain(result: Any) -> Any:
+    """A call's result as JSON values: Telegram objects dumped as Telegram sends them."""
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if isinstance(result, list):
+        return [_plain(item) for item in result]
+    return result

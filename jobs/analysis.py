@@ -61,10 +61,6 @@ GONE = ("message to edit not found", "message can't be edited")
 RESPONSE_TYPES = [cast(Any, Response)[m.__returning__] for m in (EditMessageText, SendMessage)]
 
 
-def job_id(review_id: int) -> str:
-    return f"analyze:{review_id}"
-
-
 async def startup(ctx: dict[str, Any], settings: Settings) -> None:
     """Open this job's clients once per worker; the AI client only when one is configured.
 

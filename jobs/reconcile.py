@@ -11,15 +11,11 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from arq.constants import result_key_prefix
-from redis.exceptions import RedisError
-
 from core.analysis import store
 from core.db.base import utcnow
 from core.db.engine import create_reader_sessionmaker
-from core.infra.queue import ANALYZE_REVIEW, enqueue
+from core.infra.queue import ANALYZE_REVIEW, analyze_job_id, requeue
 from core.infra.resources import Resources
-from jobs.analysis import job_id
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +29,9 @@ async def reconcile_analyses(ctx: dict[str, Any], *, now: datetime | None = None
         review_ids = await store.undelivered(db, older_than=(now or utcnow()) - ANALYSIS_GRACE)
     queued = 0
     for review_id in review_ids:
-        key = job_id(review_id)
-        # A job arq gave up on (max tries, expiry) keeps its result for an hour, and
-        # while it does, arq ignores a new job with the same id.
-        try:
-            await resources.redis.delete(result_key_prefix + key)
-        except (RedisError, OSError):
+        key = analyze_job_id(review_id)
+        if not await requeue(resources.redis, ANALYZE_REVIEW, review_id, job_id=key):
             break  # Redis is down: the next sweep tries again
-        if not await enqueue(resources.redis, ANALYZE_REVIEW, review_id, job_id=key):
-            break
         queued += 1
     if queued:
         log.info("re-enqueued analyses", extra={"count": queued})

@@ -34,7 +34,7 @@ from bot.report_messages import ReportMessage, report_messages
 from bot.send_limit import PER_SECOND
 from core.db.base import utcnow
 from core.db.engine import SessionMaker, create_reader_sessionmaker, transaction
-from core.infra.queue import SEND_WEEKLY_REPORT, enqueue
+from core.infra.queue import SEND_WEEKLY_REPORT, queue_weekly_report
 from core.infra.resources import Resources
 from core.report import delivery as report_delivery
 from core.report.content import build_report
@@ -55,10 +55,6 @@ RECORD_ATTEMPTS = 3
 JOB_TIMEOUT = 40  # a few messages, each waiting a second at most for its slot
 
 
-def job_id(user_id: int, iso_week: str) -> str:
-    return f"report:{user_id}:{iso_week}"
-
-
 async def weekly_report_tick(ctx: dict[str, Any], *, now: datetime | None = None) -> int:
     """Claim the reports due at `now` and queue their jobs; returns how many were claimed."""
     now = now or utcnow()
@@ -71,18 +67,9 @@ async def weekly_report_tick(ctx: dict[str, Any], *, now: datetime | None = None
     started = utcnow()
     for index, (user_id, week) in enumerate(claimed):
         at = started + timedelta(seconds=index / (PER_SECOND * QUEUE_LEAD))
-        await enqueue(
-            resources.redis,
-            SEND_WEEKLY_REPORT,
-            user_id,
-            week,
-            job_id=job_id(user_id, week),
-            defer_until=at,
-        )
+        await queue_weekly_report(resources.redis, user_id, week, at)
     for user_id, week in stale:
-        await enqueue(
-            resources.redis, SEND_WEEKLY_REPORT, user_id, week, job_id=job_id(user_id, week)
-        )
+        await queue_weekly_report(resources.redis, user_id, week)
     if claimed or stale:
         log.info("weekly reports queued", extra={"claimed": len(claimed), "requeued": len(stale)})
     return len(claimed)

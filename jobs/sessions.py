@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any, NamedTuple
 
 from arq import Retry
-from arq.constants import result_key_prefix
 from arq.worker import func
 from redis.exceptions import RedisError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,10 +25,19 @@ from bot.texts import local_time, quote
 from core.db.base import utcnow
 from core.db.engine import create_reader_sessionmaker, transaction
 from core.infra import events_bus
-from core.infra.queue import REVIEW_REMINDER, SESSION_DUE, SESSION_STARTED, enqueue
+from core.infra.queue import (
+    REVIEW_REMINDER,
+    SESSION_DUE,
+    SESSION_STARTED,
+    due_job_id,
+    queue_review_reminder,
+    queue_session_due,
+    reminder_job_id,
+    requeue,
+)
 from core.infra.resources import Resources
 from core.sessions import notices
-from jobs.retry import PASSING
+from jobs.retry import PASSING, retry_send
 from jobs.sending import send_slot
 
 log = logging.getLogger(__name__)
@@ -48,14 +56,6 @@ def _due_text(notice: notices.Notice) -> str:
     return texts.TIMES_UP.format(goal=goal)
 
 
-def due_job_id(session_id: int) -> str:
-    return f"due:{session_id}"
-
-
-def reminder_job_id(session_id: int) -> str:
-    return f"remind:{session_id}"
-
-
 async def session_due(ctx: dict[str, Any], session_id: int) -> str:
     """The declared time is over, or the session was ended from the browser: offer its review."""
     resources: Resources = ctx["resources"]
@@ -63,13 +63,7 @@ async def session_due(ctx: dict[str, Any], session_id: int) -> str:
     if notice is None:
         return "nothing owed"
     await events_bus.publish(resources.redis, notice.user_id, events_bus.SESSION)
-    await enqueue(
-        resources.redis,
-        REVIEW_REMINDER,
-        session_id,
-        job_id=reminder_job_id(session_id),
-        defer_until=utcnow() + notices.REMINDER_AFTER,
-    )
+    await queue_review_reminder(resources.redis, session_id, utcnow() + notices.REMINDER_AFTER)
     return "sent"
 
 
@@ -88,13 +82,7 @@ async def notify_session_started(ctx: dict[str, Any], session_id: int) -> str:
         notice = await notices.running(db, session_id)
     if notice is None:
         return "not running"
-    await enqueue(
-        resources.redis,
-        SESSION_DUE,
-        session_id,
-        job_id=due_job_id(session_id),
-        defer_until=notice.planned_end,
-    )
+    await queue_session_due(resources.redis, session_id, notice.planned_end)
     flag = f"qtime:notice:started:{session_id}"
     try:
         if not await resources.redis.set(flag, 1, nx=True, ex=STARTED_FLAG_TTL):
@@ -109,7 +97,7 @@ async def notify_session_started(ctx: dict[str, Any], session_id: int) -> str:
         await notifier.send_text(notice.chat_id, text)
     except PASSING as exc:
         await resources.redis.delete(flag)
-        raise Retry(defer=ctx.get("job_try", 1) * RETRY_SECONDS) from exc
+        raise retry_send(ctx, exc, RETRY_SECONDS) from exc
     return "sent"
 
 
@@ -154,7 +142,7 @@ async def _offer_review(
             async with transaction(resources.sessionmaker) as db:
                 await kind.release(db, session_id)
         log.info("send failed, will retry", extra={"session_id": session_id})
-        raise Retry(defer=ctx.get("job_try", 1) * RETRY_SECONDS) from exc
+        raise retry_send(ctx, exc, RETRY_SECONDS) from exc
     return notice
 
 
@@ -174,13 +162,8 @@ async def reconcile_sessions(ctx: dict[str, Any]) -> int:
         (REVIEW_REMINDER, reminders, reminder_job_id),
     ):
         for session_id in ids:
-            key = job_id(session_id)
-            try:  # a job arq gave up on keeps its result, and blocks its id, for an hour
-                await resources.redis.delete(result_key_prefix + key)
-            except (RedisError, OSError):
+            if not await requeue(resources.redis, name, session_id, job_id=job_id(session_id)):
                 return queued  # Redis is down: the next sweep tries again
-            if not await enqueue(resources.redis, name, session_id, job_id=key):
-                return queued
             queued += 1
     if queued:
         log.info("re-enqueued session messages", extra={"count": queued})

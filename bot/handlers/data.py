@@ -18,7 +18,7 @@ from core.accounts.erasure import erase_redis, traces
 from core.accounts.export import forget_user
 from core.accounts.users import get_by_telegram_id
 from core.infra import events_bus
-from core.infra.queue import EXPORT_DATA, enqueue
+from core.infra.queue import queue_export
 
 router = Router(name="data")
 
@@ -33,7 +33,7 @@ async def export(message: Message, db: AsyncSession, queue: ArqRedis) -> None:
     user = await sender(db, message)
     await db.commit()
     preparing = await message.answer(texts.EXPORT_PREPARING)  # before the file can overtake it
-    if not await enqueue(queue, EXPORT_DATA, user.id, job_id=f"export:{user.id}"):
+    if not await queue_export(queue, user.id):
         await preparing.edit_text(texts.EXPORT_UNAVAILABLE)
 
 

@@ -18,16 +18,16 @@ from bot.states import FocusForm
 from bot.texts import focus as texts
 from bot.texts import local_time, minutes, quote
 from bot.texts import review as review_texts
-from core.db.models import User
+from core.db.models import SessionSource, User
 from core.infra import events_bus
-from core.infra.queue import REVIEW_REMINDER, SESSION_DUE, enqueue
+from core.infra.queue import queue_review_reminder
 from core.sessions.lifecycle import (
     GOAL_MAX_CHARS,
     MAX_MINUTES,
     MIN_MINUTES,
     cancel_session,
     cap_goal,
-    start_session,
+    start_and_announce,
 )
 from core.sessions.notices import REMINDER_AFTER, end_early
 
@@ -104,12 +104,9 @@ async def start(
     message: Message, db: AsyncSession, queue: ArqRedis, user: User, length: int, goal: str
 ) -> None:
     goal, capped = cap_goal(goal)
-    session = await start_session(db, user.id, minutes=length, goal=goal)
-    await db.commit()
-    await enqueue(
-        queue, SESSION_DUE, session.id, job_id=f"due:{session.id}", defer_until=session.planned_end
+    session = await start_and_announce(
+        db, queue, user.id, minutes=length, goal=goal, source=SessionSource.bot
     )
-    await events_bus.publish(queue, user.id, events_bus.SESSION)
     text = texts.STARTED.format(
         goal=quote(session.goal),
         end=local_time(session.planned_end, user.timezone),
@@ -126,13 +123,7 @@ async def done(message: Message, db: AsyncSession, queue: ArqRedis) -> None:
     session = await end_early(db, user.id)
     await db.commit()
     await events_bus.publish(queue, user.id, events_bus.SESSION)
-    await enqueue(
-        queue,
-        REVIEW_REMINDER,
-        session.id,
-        job_id=f"remind:{session.id}",
-        defer_until=session.window_end + REMINDER_AFTER,
-    )
+    await queue_review_reminder(queue, session.id, session.window_end + REMINDER_AFTER)
     await message.answer(
         texts.ENDED.format(
             goal=quote(session.goal), end=local_time(session.window_end, user.timezone)

@@ -21,7 +21,7 @@ from bot.states import ReviewForm
 from bot.texts import quote
 from bot.texts import review as texts
 from core.db.units import Units
-from core.infra.queue import ANALYZE_REVIEW, enqueue
+from core.infra.queue import queue_analysis
 from core.sessions.reviews import submit_review
 
 router = Router(name="review_summary")
@@ -59,7 +59,7 @@ async def submit(
         bot(callback.answer()),
         edit_text(bot, chat, message, texts.ANALYSING.format(goal=goal)),
     )
-    queued = await enqueue(queue, ANALYZE_REVIEW, review_id, job_id=f"analyze:{review_id}")
+    queued = await queue_analysis(queue, review_id)
     if not queued:
         await edit_text(bot, chat, message, texts.ANALYSIS_LATER.format(goal=goal))
 

@@ -33,6 +33,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.models import Device, FocusSession, Review, User, WeeklyReport
+from core.infra import queue
 
 log = logging.getLogger(__name__)
 PARKED_UPDATES = "qtime:tg:*:inbox:parked"  # bot.updates.inbox's dead-letter streams
@@ -57,12 +58,12 @@ class Traces:
     token_hashes: list[str]
 
     def job_ids(self) -> list[str]:
-        """Every job id the product gives the user's work (core.infra.queue's callers)."""
-        ids = [f"export:{self.user_id}"]
-        ids += [f"report:{self.user_id}:{week}" for week in self.report_weeks]
-        ids += [f"analyze:{review}" for review in self.review_ids]
+        """Every job id the product gives the user's work."""
+        ids = [queue.export_job_id(self.user_id)]
+        ids += [queue.report_job_id(self.user_id, week) for week in self.report_weeks]
+        ids += [queue.analyze_job_id(review) for review in self.review_ids]
         for session in self.session_ids:
-            ids += [f"{kind}:{session}" for kind in ("due", "started", "ended", "remind")]
+            ids += [job_id(session) for job_id in queue.SESSION_JOB_IDS]
         return ids
 
     def keys(self) -> list[str]:

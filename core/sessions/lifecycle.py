@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from arq.connections import ArqRedis
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db.base import utcnow
 from core.db.models import FocusSession, SessionSource, SessionStatus
 from core.errors import InvalidInput, NoActiveSession, SessionAlreadyActive
+from core.infra import events_bus
+from core.infra.queue import queue_session_due, queue_session_started
 
 MIN_MINUTES = 1
 MAX_MINUTES = 480
@@ -67,6 +70,30 @@ async def start_session(
     return session
 
 
+async def start_and_announce(
+    db: AsyncSession,
+    redis: ArqRedis,
+    user_id: int,
+    *,
+    minutes: int,
+    goal: str,
+    source: SessionSource,
+) -> FocusSession:
+    """Start a session from any front end: commit it, queue its time's-up job (and, when it
+    started in the browser, the chat's note), and tell the user's open streams.
+
+    The commit comes first: with Redis down the session still starts, and the worker's
+    reconcile sweep queues what is missing.
+    """
+    session = await start_session(db, user_id, minutes=minutes, goal=goal, source=source)
+    await db.commit()
+    await queue_session_due(redis, session.id, session.planned_end)
+    if source is SessionSource.extension:
+        await queue_session_started(redis, session.id)
+    await events_bus.publish(redis, user_id, events_bus.SESSION)
+    return session
+
+
 async def current_session(
     db: AsyncSession, user_id: int, *, now: datetime | None = None
 ) -> FocusSession | None:
@@ -113,8 +140,7 @@ async def mark_due(db: AsyncSession, session_id: int) -> FocusSession | None:
     session = await db.get(FocusSession, session_id)
     if session is None or session.status != SessionStatus.active:
         return None
-    session.status = SessionStatus.ended
-    session.ended_at = session.planned_end
+    end_as_planned(session)
     await db.flush()
     return session
 
@@ -122,13 +148,19 @@ async def mark_due(db: AsyncSession, session_id: int) -> FocusSession | None:
 async def _close_overdue(db: AsyncSession, user_id: int, now: datetime) -> None:
     """A session past its end whose due job has not run yet still holds the active slot."""
     result = await db.execute(
-        select(FocusSession).where(
-            FocusSession.user_id == user_id,
-            FocusSession.status == SessionStatus.active,
-            FocusSession.planned_end <= now,
-        )
+        select(FocusSession).where(FocusSession.user_id == user_id, time_over(now))
     )
     for session in result.scalars():
-        session.status = SessionStatus.ended
-        session.ended_at = session.planned_end
+        end_as_planned(session)
     await db.flush()
+
+
+def time_over(now: datetime) -> ColumnElement[bool]:
+    """Sessions still active whose declared time is over: their due job has not run yet."""
+    return (FocusSession.status == SessionStatus.active) & (FocusSession.planned_end <= now)
+
+
+def end_as_planned(session: FocusSession) -> None:
+    """Time over: the session ended when its declared time did, however late we notice."""
+    session.status = SessionStatus.ended
+    session.ended_at = session.planned_end

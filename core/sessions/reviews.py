@@ -20,6 +20,7 @@ from core.db.models import Analysis, AnalysisStatus, FocusSession, Review, Sessi
 from core.errors import InvalidInput, ReviewClosed
 from core.metrics.compute import HostMinutes
 from core.metrics.loader import measure_sessions
+from core.sessions.lifecycle import end_as_planned, time_over
 
 GOAL_RESULTS = ("yes", "partly", "no")
 GRADES = range(1, 6)
@@ -89,8 +90,7 @@ def start_review(
     now = now or utcnow()
     if session.status == SessionStatus.active and session.planned_end <= now:
         # Over, but its time's-up job has not run: end it as that job would; no "time's up".
-        session.status = SessionStatus.ended
-        session.ended_at = session.planned_end
+        end_as_planned(session)
         session.due_notified_at = now
     if session.status != SessionStatus.ended:
         raise ReviewClosed()
@@ -114,13 +114,12 @@ def submit_review(
     id, and False when it was already submitted. ReviewClosed if it cannot be reviewed."""
     answers.validate()
     now = now or utcnow()
-    due = (FocusSession.status == SessionStatus.active) & (FocusSession.planned_end <= now)
     claimed = db.scalar(
         update(FocusSession)
         .where(
             FocusSession.id == session_id,
             FocusSession.user_id == user_id,
-            (FocusSession.status == SessionStatus.ended) | due,
+            (FocusSession.status == SessionStatus.ended) | time_over(now),
         )
         .values(
             status=SessionStatus.reviewed,

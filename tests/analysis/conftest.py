@@ -20,7 +20,7 @@ from sqlalchemy import select
 from core.db.base import utcnow
 from core.db.engine import transaction
 from core.db.models import Analysis, FocusSession, Review, SessionStatus, User
-from core.infra.queue import ANALYZE_REVIEW, enqueue
+from core.infra.queue import queue_analysis
 from core.infra.resources import Resources
 from core.settings import Settings
 from jobs.worker import build_worker
@@ -102,9 +102,7 @@ class Harness:
         return Submission(review.id, session.id, user.id, message)
 
     async def enqueue(self, review_id: int) -> bool:
-        return await enqueue(
-            self.resources.redis, ANALYZE_REVIEW, review_id, job_id=f"analyze:{review_id}"
-        )
+        return await queue_analysis(self.resources.redis, review_id)
 
     async def run_worker(self, **overrides: Any) -> Worker:
         """An in-process burst worker that returns when the queue is empty."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from arq import Retry
 from arq.connections import ArqRedis
 from redis.asyncio import Redis
 from sqlalchemy import update
@@ -14,7 +16,7 @@ from bot.factory import create_bot
 from core.db.base import utcnow
 from core.db.engine import SessionMaker, transaction
 from core.db.models import FocusSession, SessionSource, SessionStatus
-from core.infra.queue import SESSION_STARTED, enqueue
+from core.infra.queue import queue_session_started
 from core.infra.resources import Resources
 from core.sessions.lifecycle import end_session, start_session
 from core.settings import Settings
@@ -129,7 +131,7 @@ async def test_a_session_started_in_the_browser_is_announced_once(
     pool = ArqRedis(connection_pool=redis.connection_pool)
     for _ in range(2):  # a retried enqueue, a re-run job
         await redis.delete(f"arq:result:started:{session.id}")
-        await enqueue(pool, SESSION_STARTED, session.id, job_id=f"started:{session.id}")
+        await queue_session_started(pool, session.id)
         await run_jobs(polling_bot.settings, redis)
     await fake_telegram.wait_for_text(ann.user, "Focus started from your browser: review PRs")
     assert sum("from your browser" in m.content for m in fake_telegram.bot_messages(ann.user)) == 1
@@ -153,6 +155,23 @@ async def test_a_session_ended_in_the_browser_is_offered_its_review_once(
     texts = [m.content for m in fake_telegram.bot_messages(ann.user)]
     assert sum("from the browser" in t for t in texts) == 1
     assert not [t for t in texts if "Time's up" in t]
+
+
+async def test_times_up_under_long_flood_control_waits_as_long_as_telegram_asks(
+    polling_bot: PollingBot, fake_telegram: FakeTelegram, redis: Redis, db_of: SessionMaker
+) -> None:
+    ann = Chat(fake_telegram, fake_telegram.add_user("Ann"))
+    await ann.say("/focus 25 write chapter 2", "Focus on write chapter 2")
+    session = await last_session(db_of, ann.user.id)
+    await travel_to_end(redis, db_of, session.id)
+    fake_telegram.fail_next("sendMessage", 1, retry_after=90)  # too long to wait in the call
+
+    with pytest.raises(Retry) as retry:
+        await run_job_now(polling_bot.settings, session_due, session.id)
+    assert retry.value.defer_score == 90_000  # Telegram's wait, not our own backoff
+    assert await run_job_now(polling_bot.settings, session_due, session.id) == "sent"
+    texts = [m.content for m in fake_telegram.bot_messages(ann.user)]
+    assert sum("Time's up" in t for t in texts) == 1
 
 
 async def run_job_now(settings: Settings, job: Any, *args: Any) -> Any:

@@ -18,10 +18,9 @@ from redis.exceptions import RedisError
 
 from core.db.engine import transaction
 from core.db.models import FocusSession, User
-from core.infra.queue import SESSION_DUE, enqueue
+from core.infra.queue import SESSION_DUE, due_job_id, enqueue
 from core.infra.resources import Resources
 from core.settings import Settings
-from jobs.sessions import due_job_id
 from tests.analysis.conftest import Harness
 from tests.deploy.processes import BIN, Qtime, Running, free_port
 from tests.fakes.telegram import FakeTelegram

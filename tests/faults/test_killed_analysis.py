@@ -11,8 +11,8 @@ from pathlib import Path
 
 from arq.constants import in_progress_key_prefix
 
+from core.infra.queue import analyze_job_id
 from core.settings import Settings
-from jobs.analysis import job_id
 from tests.analysis.conftest import ANALYSING, Harness
 from tests.analysis.test_openai import ADVICE, GOOD
 from tests.deploy.processes import Qtime
@@ -90,7 +90,7 @@ async def test_a_stored_ai_answer_is_delivered_after_a_kill_without_asking_the_a
         sub = await harness.submit()
         qtime = _ai_worker(harness, openai_stub, tmp_path / "worker")
         redis = harness.resources.redis
-        running = f"{in_progress_key_prefix}{job_id(sub.review_id)}"
+        running = f"{in_progress_key_prefix}{analyze_job_id(sub.review_id)}"
 
         async def edit_failed_and_retry_queued() -> bool:
             return bool(fake_telegram.errors) and not await redis.exists(running)

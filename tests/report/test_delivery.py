@@ -8,10 +8,9 @@ from sqlalchemy import update
 
 from core.accounts.users import upsert_telegram_user
 from core.db.models import ReportStatus, User, WeeklyReport
-from core.infra.queue import SEND_WEEKLY_REPORT, enqueue
+from core.infra.queue import SEND_WEEKLY_REPORT, enqueue, report_job_id
 from core.infra.resources import Resources
 from core.settings import Settings
-from jobs.reports import job_id
 from tests.fakes.telegram import FakeTelegram
 from tests.report.conftest import make_user, reports_of, run_workers, tick
 
@@ -84,7 +83,7 @@ async def test_a_report_job_run_again_sends_nothing_more(
             SEND_WEEKLY_REPORT,
             user_id,
             "2026-W13",
-            job_id=job_id(user_id, "2026-W13"),
+            job_id=report_job_id(user_id, "2026-W13"),
         )
         await run_workers(report_settings)
 

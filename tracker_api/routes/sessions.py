@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from core.db.engine import transaction
 from core.db.models import SessionSource
 from core.infra import events_bus
-from core.infra.queue import SESSION_DUE, SESSION_STARTED, enqueue
-from core.sessions.lifecycle import end_session, start_session
+from core.infra.queue import queue_session_ended
+from core.sessions.lifecycle import end_session, start_and_announce
 from core.sessions.view import SessionView, session_view
 from tracker_api.deps import CallerDep, ContextDep
 from tracker_api.errors import responses
@@ -27,23 +27,17 @@ async def get_session(caller: CallerDep, context: ContextDep) -> SessionView:
 @router.post("/sessions", status_code=201, responses=responses(400, 401, 409, 413, 422))
 async def start(body: SessionIn, caller: CallerDep, context: ContextDep) -> SessionView:
     """Start a session from the browser; the bot confirms it in Telegram."""
-    async with transaction(context.resources.sessionmaker) as db:
-        session = await start_session(
+    resources = context.resources
+    async with resources.sessionmaker() as db:
+        session = await start_and_announce(
             db,
+            resources.redis,
             caller.user_id,
             minutes=body.minutes,
             goal=body.goal,
             source=SessionSource.extension,
         )
-        view = await session_view(db, caller.user_id, session=session)
-    redis = context.resources.redis
-    # Redis down: the session still starts; the worker's reconcile sweep queues these later.
-    await enqueue(
-        redis, SESSION_DUE, session.id, job_id=f"due:{session.id}", defer_until=session.planned_end
-    )
-    await enqueue(redis, SESSION_STARTED, session.id, job_id=f"started:{session.id}")
-    await events_bus.publish(redis, caller.user_id, events_bus.SESSION)
-    return view
+        return await session_view(db, caller.user_id, session=session)
 
 
 @router.post("/session/end", responses=responses(401, 404))
@@ -54,6 +48,6 @@ async def end(caller: CallerDep, context: ContextDep) -> SessionView:
         view = await session_view(db, caller.user_id, session=session)
     redis = context.resources.redis
     # The review is offered in Telegram now; the session's deferred job holds `due:{id}`.
-    await enqueue(redis, SESSION_DUE, session.id, job_id=f"ended:{session.id}")
+    await queue_session_ended(redis, session.id)
     await events_bus.publish(redis, caller.user_id, events_bus.SESSION)
     return view

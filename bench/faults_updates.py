@@ -24,7 +24,8 @@ from pathlib import Path
 from core.db.migrate import upgrade
 from tests.fakes.telegram import FakeTelegram
 from tests.faults.processes_harness import own_redis
-from tests.faults.updates_harness import Script, Setup, judge, judge_effects, kill_run
+from tests.faults.updates_harness import Script, judge, judge_effects
+from tests.faults.updates_kills import Setup, kill_run
 
 SIGNALS = {"SIGKILL": signal.SIGKILL, "SIGTERM": signal.SIGTERM}
 

@@ -15,7 +15,8 @@ import pytest
 
 from tests.fakes.telegram import FakeTelegram
 from tests.faults.processes_harness import own_redis
-from tests.faults.updates_harness import Script, Setup, explain, judge, judge_effects, kill_run
+from tests.faults.updates_harness import Script, judge, judge_effects
+from tests.faults.updates_kills import Setup, explain, kill_run
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["sigkill", "sigterm"])

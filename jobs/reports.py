@@ -60,7 +60,7 @@ async def weekly_report_tick(ctx: dict[str, Any], *, now: datetime | None = None
     now = now or utcnow()
     resources: Resources = ctx["resources"]
     async with transaction(resources.sessionmaker) as db:
-        claimed = await report_delivery.claim_due(db, now=now, limit=TICK_CLAIMS)
+        claimed = await report_delivery.claim_due_reports(db, now=now, limit=TICK_CLAIMS)
         stale = await report_delivery.unfinished(
             db, now=now, older_than=STALE_CLAIM, limit=TICK_CLAIMS
         )

@@ -109,7 +109,7 @@ class Kind(NamedTuple):
     release: Callable[[AsyncSession, int], Awaitable[None]]
 
 
-DUE = Kind(notices.due_owed, notices.claim_due, notices.release_due)
+DUE = Kind(notices.due_owed, notices.claim_times_up, notices.release_times_up)
 REMINDER = Kind(notices.reminder_owed, notices.claim_reminder, notices.release_reminder)
 
 

@@ -44,7 +44,9 @@ class Delivery:
 Group = tuple[str, int, int]  # time zone, report weekday, report hour
 
 
-async def claim_due(db: AsyncSession, *, now: datetime, limit: int) -> list[tuple[int, str]]:
+async def claim_due_reports(
+    db: AsyncSession, *, now: datetime, limit: int
+) -> list[tuple[int, str]]:
     """Create the rows of reports due at `now`, most overdue first: (user id, week label).
 
     The due week is worked out once per (time zone, report day, report hour) group; the

@@ -78,7 +78,7 @@ async def owed_chat(
     return user.chat_id if user is not None and user.active else None
 
 
-async def claim_due(
+async def claim_times_up(
     db: AsyncSession, session_id: int, *, now: datetime | None = None
 ) -> Notice | None:
     """End a session whose time is up and claim its "time's up"; None when none is owed."""
@@ -106,7 +106,7 @@ async def claim_reminder(
     return await _notice(db, session, now)
 
 
-async def release_due(db: AsyncSession, session_id: int) -> None:
+async def release_times_up(db: AsyncSession, session_id: int) -> None:
     session = await db.get(FocusSession, session_id)
     if session is not None:
         session.due_notified_at = None

@@ -29,6 +29,7 @@ COMMANDS = {
 async def _up(settings: Settings) -> int:
     settings.require_token()
     with only_instance(services.ensure_data_dir(settings)):
+        _log_where_data_lives(settings)  # once the folder is ours: a refused run says one line
         async with services.redis_available(settings, owner=True):
             await services.migrate(settings)
             api, bot, worker = asyncio.Event(), asyncio.Event(), asyncio.Event()
@@ -69,12 +70,14 @@ async def _single(settings: Settings, part: run.Part) -> int:
     with contextlib.ExitStack() as held:
         if not settings.redis.url:
             held.enter_context(only_instance(services.ensure_data_dir(settings)))
+        _log_where_data_lives(settings)
         async with services.redis_available(settings, owner=False):
             await run.supervise(part)
     return 0
 
 
 async def _migrate(settings: Settings) -> int:
+    _log_where_data_lives(settings)
     await services.migrate(settings)
     log.info("database schema is up to date")
     return 0
@@ -87,8 +90,6 @@ async def _doctor(settings: Settings) -> int:
 
 
 async def _dispatch(command: str, settings: Settings) -> int:
-    if command != "doctor":
-        _log_where_data_lives(settings)
     match command:
         case "up":
             return await _up(settings)

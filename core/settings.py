@@ -94,6 +94,9 @@ class APISettings(BaseModel):
         "X-Forwarded-For", description="where a trusted proxy puts the client; Fly-Client-IP on Fly"
     )
     metrics_token: SecretStr | None = Field(None, description="Bearer token for /metrics")
+    event_batches_per_minute: int = Field(
+        120, ge=1, description="event batches one device may send a minute; 429 beyond"
+    )
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -31,8 +31,7 @@ REDEEM_FAILURES = 10  # wrong codes per client address...
 REDEEM_WINDOW = timedelta(minutes=15)  # ...within this window
 PAIRINGS = 20  # new pairings per client address...
 PAIRINGS_WINDOW = timedelta(hours=1)  # ...within this window
-EVENT_BATCHES = 120  # event batches per device token...
-EVENT_WINDOW = timedelta(minutes=1)  # ...within this window
+EVENT_WINDOW = timedelta(minutes=1)  # QTIME_API__EVENT_BATCHES_PER_MINUTE per device token
 STREAMS = 5  # open event streams per device token
 STREAM_LEASE = timedelta(seconds=60)  # a crashed API's streams stop counting after this
 GETME_TIMEOUT = 3  # seconds; a pairing answers without the link rather than wait
@@ -91,7 +90,9 @@ class ApiLimits:
         return cls(
             redeem=WindowLimiter(redis, "redeem", limit=REDEEM_FAILURES, window=REDEEM_WINDOW),
             pairings=WindowLimiter(redis, "pairings", limit=PAIRINGS, window=PAIRINGS_WINDOW),
-            events=WindowLimiter(redis, "events", limit=EVENT_BATCHES, window=EVENT_WINDOW),
+            events=WindowLimiter(
+                redis, "events", limit=settings.api.event_batches_per_minute, window=EVENT_WINDOW
+            ),
             streams=HoldLimiter(redis, "streams", limit=STREAMS, lease=STREAM_LEASE),
             trusted_proxies=list(settings.api.trusted_proxies),
             client_ip_header=settings.api.client_ip_header,

@@ -13,10 +13,12 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from core.settings import APISettings
 from tests.conftest import REDIS_URL
 from tests.security.conftest import ApiProcess, linked_device
-from tracker_api.context import EVENT_BATCHES, PAIRINGS, REDEEM_FAILURES, STREAMS
+from tracker_api.context import PAIRINGS, REDEEM_FAILURES, STREAMS
 
+EVENT_BATCHES = APISettings().event_batches_per_minute  # the default a device gets
 WRONG = {"code": "ZZZZ-ZZZZ", "device_name": "Guesser"}
 
 

@@ -139,7 +139,10 @@ async def webhook_api(
 
 
 class Chat:
-    """One Telegram user talking to the bot through the fake."""
+    """One Telegram user talking to the bot through the fake; `timeout` is how long a user
+    waits for each answer."""
+
+    timeout = 5.0
 
     def __init__(self, fake: FakeTelegram, user: FakeUser) -> None:
         self.fake = fake
@@ -149,7 +152,7 @@ class Chat:
         """Send `text`; the bot's newest message containing `expect` after it."""
         since = self.fake.seq
         self.fake.send_message(self.user, text)
-        return await self.fake.wait_for_text(self.user, expect, since=since)
+        return await self.fake.wait_for_text(self.user, expect, self.timeout, since=since)
 
     async def press(
         self, message: FakeMessage, button: str, expect: str | None = None
@@ -158,10 +161,10 @@ class Chat:
         (the pressed message when `expect` is None)."""
         since = self.fake.seq
         query = self.fake.click(self.user, message, text=button)
-        await self.fake.wait_until(lambda: query.answered, what="the button's answer")
+        await self.fake.wait_until(lambda: query.answered, self.timeout, "the button's answer")
         if expect is None:
             return message
-        return await self.fake.wait_for_text(self.user, expect, since=since)
+        return await self.fake.wait_for_text(self.user, expect, self.timeout, since=since)
 
     async def press_data(self, message: FakeMessage, data: str) -> str | None:
         """Deliver `data` as if the client still showed an old keyboard; the answer text."""

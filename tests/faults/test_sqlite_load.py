@@ -32,10 +32,9 @@ from core.db.engine import (
 )
 from core.db.models import ActivityEvent, Analysis, User
 from core.db.writer import ThreadWriter
-from tests.bot.conftest import last_session, travel_to_end
+from tests.bot.conftest import Chat, last_session, travel_to_end
 from tests.deploy.processes import Qtime, Running, free_port, wait_for_http
 from tests.fakes.telegram import FakeTelegram
-from tests.fakes.telegram_models import FakeMessage, FakeUser
 from tests.faults.processes_harness import own_redis
 
 LOAD_SECONDS = float(os.environ.get("QTIME_TEST_LOAD_SECONDS", "120"))
@@ -45,29 +44,17 @@ REVIEWS = 20
 STEP_TIMEOUT = 30.0  # an answer slower than this is a failure a user would notice
 
 
-class Reviewer:
+class Reviewer(Chat):
     """One user: /focus, "time's up" (time travel), the form's quickest answers, Submit."""
 
-    def __init__(self, fake: FakeTelegram, user: FakeUser) -> None:
-        self.fake = fake
-        self.user = user
-
-    async def say(self, text: str, expect: str) -> FakeMessage:
-        since = self.fake.seq
-        self.fake.send_message(self.user, text)
-        return await self.fake.wait_for_text(self.user, expect, STEP_TIMEOUT, since=since)
-
-    async def press(self, message: FakeMessage, button: str, expect: str) -> None:
-        since = self.fake.seq
-        self.fake.click(self.user, message, text=button)
-        await self.fake.wait_for_text(self.user, expect, STEP_TIMEOUT, since=since)
+    timeout = STEP_TIMEOUT
 
     async def review(self, n: int, redis_url: str, database_url: str) -> None:
         goal = f"chapter {n}"
         await self.say("/start", "Quality Time")
         await self.say(f"/focus 25 {goal}", "Focus on")
         await _travel(redis_url, database_url, self.user.id)
-        form = await self.fake.wait_for_text(self.user, f"Time's up: {goal}", STEP_TIMEOUT)
+        form = await self.fake.wait_for_text(self.user, f"Time's up: {goal}", self.timeout)
         for button, expect in [
             ("Review now", "Anything else you did?"), ("Skip", "Did you achieve your goal?"),
             ("Yes", "How good was your focus?"), ("3", "How distracted were you?"),
